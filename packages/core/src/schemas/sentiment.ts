@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { EpochMs, Ticker } from './common.js';
+
+/** The sentiment of one news item towards one coin, from bearish (-1) to bullish (+1). */
+export const Sentiment = z.object({
+  v: z.literal(1),
+  newsId: z.string().min(1),
+  coin: Ticker,
+  score: z.number().min(-1).max(1),
+  label: z.enum(['bearish', 'neutral', 'bullish']),
+  confidence: z.number().min(0).max(1),
+  reason: z.string(),
+  /** How it was scored: an LLM, or the lexicon fallback when no LLM answered. */
+  method: z.enum(['llm', 'lexicon']),
+  model: z.string().min(1),
+  promptVersion: z.string().min(1),
+  publishedAt: EpochMs,
+  scoredAt: EpochMs,
+});
+export type Sentiment = z.infer<typeof Sentiment>;
