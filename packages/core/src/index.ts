@@ -5,3 +5,4 @@ export * from './ops-server.js';
 export * from './topics.js';
 export * from './schemas/index.js';
 export * from './kafka/index.js';
+export * from './elasticsearch.js';
