@@ -68,7 +68,10 @@ export async function bulkIndex(
     const result = item.index;
     if (result?.error !== undefined && result.error !== null) {
       if ((result.status ?? 0) >= 500 || result.status === 429) {
-        throw new AppError('STORE_UNAVAILABLE', `Elasticsearch refused a document: ${result.error.reason ?? result.error.type}`);
+        throw new AppError(
+          'STORE_UNAVAILABLE',
+          `Elasticsearch refused a document: ${result.error.reason ?? result.error.type}`,
+        );
       }
       failed.push({ id: String(result._id), reason: result.error.reason ?? result.error.type });
     }

@@ -69,7 +69,7 @@ export function describeError(error: unknown): string {
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
     if (current instanceof AppError) parts.push(`${current.code}: ${current.message}`);
     else if (current instanceof Error) parts.push(current.message);
-    else parts.push(String(current));
+    else parts.push(typeof current === 'string' ? current : JSON.stringify(current));
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join(' <- ');

@@ -4,7 +4,17 @@ import { Trade } from '../schemas/index.js';
 import { parseMessage } from './consumer.js';
 
 describe('parseMessage', () => {
-  const good = { v: 1, pair: 'BTC/USDT', exchange: 'kraken', tradeId: '1', price: 1, qty: 1, side: 'buy', time: 1735689600000, source: 'live' };
+  const good = {
+    v: 1,
+    pair: 'BTC/USDT',
+    exchange: 'kraken',
+    tradeId: '1',
+    price: 1,
+    qty: 1,
+    side: 'buy',
+    time: 1735689600000,
+    source: 'live',
+  };
 
   it('accepts a valid message', () => {
     const parsed = parseMessage(Trade, JSON.stringify(good));

@@ -83,7 +83,8 @@ export async function startConsumer<S extends z.ZodType>(options: ConsumerOption
 
   await consumer.run({
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, isRunning }) => {
+    eachBatch: async (payload) => {
+      const { batch } = payload;
       const valid: Received<z.output<S>>[] = [];
       const letters: DeadLetter[] = [];
       for (const message of batch.messages) {
@@ -109,7 +110,11 @@ export async function startConsumer<S extends z.ZodType>(options: ConsumerOption
       }
 
       if (valid.length > 0) {
-        const outcome = await handleWithRetry(() => options.handle(valid), options.log, isRunning);
+        const outcome = await handleWithRetry(
+          () => options.handle(valid),
+          options.log,
+          () => payload.isRunning(),
+        );
         if (outcome === 'stopped') return;
         if (outcome instanceof Error) {
           const reason = `handler failed: ${describeError(outcome)}`;
@@ -132,7 +137,7 @@ export async function startConsumer<S extends z.ZodType>(options: ConsumerOption
         await options.producer.sendDeadLetters(letters);
         options.log.warn({ topic, count: letters.length, reason: letters[0]?.reason }, 'messages dead-lettered');
       }
-      resolveOffset(batch.lastOffset());
+      payload.resolveOffset(batch.lastOffset());
     },
   });
 
@@ -163,7 +168,9 @@ export function parseMessage<S extends z.ZodType>(schema: S, text: string | null
   }
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, value: result.data };
-  const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+  );
   return { ok: false, reason: `schema: ${problems.join('; ')}` };
 }
 

@@ -6,7 +6,8 @@ import { AppError } from '../errors.js';
 import type { Candle } from '../schemas/candle.js';
 
 const MINUTE_MS = 60_000;
-const HEADER = 'open_time_ms,open,high,low,close,volume,quote_volume,trades,taker_buy_base_volume,taker_buy_quote_volume';
+const HEADER =
+  'open_time_ms,open,high,low,close,volume,quote_volume,trades,taker_buy_base_volume,taker_buy_quote_volume';
 
 /** The real Binance BTC/USDT 1-minute candle files in shared/data, one per period. */
 export const BINANCE_BTCUSDT_1M_FILES = [
@@ -34,13 +35,19 @@ export interface CandleFileOptions {
  * Streams the real Binance 1-minute candles of a span, in time order, across the yearly files.
  * Binance's taker-buy volume becomes buyVolume; the rest of the volume is sellVolume.
  */
-export async function* readBinanceCandles(options: CandleFileOptions = {}, dataDir = sharedDataDir()): AsyncGenerator<Candle> {
+export async function* readBinanceCandles(
+  options: CandleFileOptions = {},
+  dataDir = sharedDataDir(),
+): AsyncGenerator<Candle> {
   const from = options.from ?? Number.NEGATIVE_INFINITY;
   const to = options.to ?? Number.POSITIVE_INFINITY;
   for (const file of BINANCE_BTCUSDT_1M_FILES) {
     const path = join(dataDir, 'candles', file);
     if (!existsSync(path)) {
-      throw new AppError('NOT_FOUND', `candle file ${path} is missing (set CRYPTO_SHARED_DATA to the shared/data folder)`);
+      throw new AppError(
+        'NOT_FOUND',
+        `candle file ${path} is missing (set CRYPTO_SHARED_DATA to the shared/data folder)`,
+      );
     }
     const span = fileSpan(file);
     if (span.to <= from || span.from >= to) continue;
@@ -79,7 +86,15 @@ export function parseBinanceCandleLine(line: string, pair: string, where = 'line
   const cells = line.split(',');
   if (cells.length !== 10) throw new AppError('UPSTREAM_INVALID', `${where}: expected 10 columns, got ${cells.length}`);
   const [openTime, open, high, low, close, volume, quoteVolume, trades, takerBuyBase] = cells.map(Number) as [
-    number, number, number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const empty = trades === 0 || volume === 0;
   return {
