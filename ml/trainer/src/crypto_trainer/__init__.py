@@ -1,0 +1,3 @@
+"""Crypto price model trainer: feature store -> sklearn -> ONNX -> MLflow."""
+
+__version__ = "0.1.0"
