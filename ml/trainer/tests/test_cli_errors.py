@@ -55,3 +55,12 @@ def test_bad_arguments(flag: str, value: str, expected: str, monkeypatch: pytest
         argv += [flag, value]
     code, summary = _run(argv)
     assert code == 2 and expected in str(summary["error"])
+
+
+def test_model_name_flag_overrides_the_conventional_name() -> None:
+    from crypto_trainer.cli import _parser, config_from_args
+
+    default = config_from_args(_parser().parse_args(ARGS))
+    assert default.model_name == "price-BTC-USDT-1m", "the conventional name is price-<PAIR>-<timeframe>"
+    named = config_from_args(_parser().parse_args([*ARGS, "--model-name", "e2e-model"]))
+    assert named.model_name == "e2e-model", "--model-name registers under the given name"

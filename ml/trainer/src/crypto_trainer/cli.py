@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--split", default="0.70,0.15,0.15", help="train,validation,test fractions by row")
     t.add_argument("--leakage-max-abs-corr", type=float, default=DEFAULT_MAX_ABS_CORR)
     t.add_argument("--experiment", default="price-models")
+    t.add_argument("--model-name", default=None, help="registered model name (default: price-<PAIR>-<timeframe>)")
     return parser
 
 
@@ -85,6 +86,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         fractions=(fractions[0], fractions[1], fractions[2]),
         leakage_max_abs_corr=args.leakage_max_abs_corr,
         experiment=args.experiment,
+        model_name_override=args.model_name,
     )
 
 

@@ -55,10 +55,12 @@ class TrainConfig:
     experiment: str = EXPERIMENT
     onnx_input_type: str = "float64"
     min_rows_per_split: int = 30
+    # A registered-model name other than the conventional one (tests and experiments use their own).
+    model_name_override: str | None = None
 
     @property
     def model_name(self) -> str:
-        return model_name_for(self.pair, self.timeframe)
+        return self.model_name_override or model_name_for(self.pair, self.timeframe)
 
     @property
     def purge(self) -> pd.Timedelta:
