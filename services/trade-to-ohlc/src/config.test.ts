@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readConfig } from './config.js';
+
+describe('readConfig', () => {
+  it('has defaults for everything', () => {
+    const config = readConfig({});
+    assert.equal(config.ROLE, 'both');
+    assert.equal(config.SOURCE, 'replay-candles');
+    assert.equal(config.OPS_PORT, 9101);
+    assert.deepEqual(config.PAIRS, ['BTC/USDT']);
+    assert.deepEqual(config.TIMEFRAMES, ['1m', '5m', '15m', '1h']);
+    assert.equal(config.GRACE_MS, 2_000);
+    assert.equal(config.FLUSH_ON_IDLE_MS, 0, 'idle flush is off unless asked for');
+    assert.equal(config.REPLAY_FROM, Date.UTC(2024, 7, 8));
+    assert.equal(config.REPLAY_SPEED, 0);
+    assert.equal(config.EXIT_AFTER_REPLAY, false);
+  });
+
+  it('parses lists, dates and numbers', () => {
+    const config = readConfig({
+      PAIRS: 'BTC/USDT, ETH/USDT',
+      TIMEFRAMES: '1m,1d',
+      REPLAY_FROM: '2023-03-24T10:00:00Z',
+      REPLAY_TO: '2023-03-24T12:00:00Z',
+      REPLAY_SPEED: '60',
+      EXIT_AFTER_REPLAY: 'true',
+    });
+    assert.deepEqual(config.PAIRS, ['BTC/USDT', 'ETH/USDT']);
+    assert.deepEqual(config.TIMEFRAMES, ['1m', '1d']);
+    assert.equal(config.REPLAY_TO - config.REPLAY_FROM, 2 * 3_600_000);
+    assert.equal(config.REPLAY_SPEED, 60);
+    assert.equal(config.EXIT_AFTER_REPLAY, true);
+  });
+
+  it('lists every problem at once', () => {
+    assert.throws(
+      () =>
+        readConfig({
+          ROLE: 'everything',
+          PAIRS: 'btcusdt',
+          REPLAY_FROM: 'yesterday',
+          SOURCE: 'replay-csv',
+          REPLAY_SPEED: '-1',
+        }),
+      (error: Error) => ['ROLE', 'PAIRS', 'REPLAY_FROM', 'REPLAY_SPEED'].every((name) => error.message.includes(name)),
+      'each bad variable is named',
+    );
+    assert.throws(() => readConfig({ SOURCE: 'replay-csv' }), /REPLAY_FILE/, 'replay-csv needs a file');
+  });
+});
