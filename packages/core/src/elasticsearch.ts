@@ -1,7 +1,7 @@
 import { Client, errors } from '@elastic/elasticsearch';
 import { AppError } from './errors.js';
 
-export type { Client as ElasticClient } from '@elastic/elasticsearch';
+export type { Client as ElasticClient, estypes } from '@elastic/elasticsearch';
 
 export function createElasticClient(url: string): Client {
   return new Client({ node: url, requestTimeout: 30_000, maxRetries: 3 });
@@ -79,10 +79,14 @@ export async function bulkIndex(
   return { indexed: documents.length - failed.length, failed };
 }
 
-/** True when Elasticsearch answers; for readiness checks. */
+/**
+ * True when Elasticsearch answers with a usable cluster; for readiness checks. Asks the cluster
+ * health API rather than `GET /`, which the minimal integ-test distribution does not serve.
+ */
 export async function elasticReachable(client: Client): Promise<boolean> {
   try {
-    return await client.ping();
+    const health = await client.cluster.health({ timeout: '2s' });
+    return health.status !== 'red';
   } catch (error) {
     if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError) return false;
     throw error;

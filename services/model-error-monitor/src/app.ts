@@ -1,9 +1,11 @@
 import {
+  createElasticClient,
   createKafka,
   createLogger,
   createMetricsRegistry,
   deadLetterTopic,
   describeError,
+  elasticReachable,
   ensureTopics,
   MessageProducer,
   startConsumer,
@@ -11,6 +13,7 @@ import {
   topicName,
   TOPICS,
   type DeadLetter,
+  type ElasticClient,
   type Kafka,
   type Logger,
   type OpsServer,
@@ -24,7 +27,6 @@ import { ContractSource, type ChampionContract } from './adapters/contract-sourc
 import { createMonitorMetrics, registerDomainGauges } from './adapters/monitor-metrics.js';
 import { MonitorStore } from './adapters/monitor-store.js';
 import { ScoringPipeline } from './adapters/scoring-pipeline.js';
-import { createSearchClient, searchReachable, type SearchClient } from './adapters/search-client.js';
 import { modelNameFor, type MonitorConfig } from './config.js';
 import { ActualJoiner } from './domain/actual-joiner.js';
 import { ErrorMonitor } from './domain/error-monitor.js';
@@ -35,7 +37,7 @@ export const SERVICE = 'model-error-monitor';
 export interface MonitorDependencies {
   log?: Logger;
   kafka?: Kafka;
-  elastic?: SearchClient;
+  elastic?: ElasticClient;
   registry?: Registry;
   /** Where champion contracts come from (MLflow by default). */
   contracts?: { fetch(modelName: string, alias: string): Promise<ChampionContract | null> };
@@ -60,7 +62,7 @@ export function buildMonitor(config: MonitorConfig, deps: MonitorDependencies = 
   const log = deps.log ?? createLogger(SERVICE, config.LOG_LEVEL);
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: SERVICE });
   const ownElastic = deps.elastic === undefined;
-  const elastic = deps.elastic ?? createSearchClient(config.ELASTICSEARCH_URL);
+  const elastic = deps.elastic ?? createElasticClient(config.ELASTICSEARCH_URL);
   const registry = deps.registry ?? createMetricsRegistry(SERVICE);
   const contracts = deps.contracts ?? new ContractSource(config.MLFLOW_TRACKING_URI);
   const metrics = createMonitorMetrics(registry);
@@ -210,7 +212,7 @@ export function buildMonitor(config: MonitorConfig, deps: MonitorDependencies = 
         port: config.OPS_PORT,
         registry,
         readiness: [
-          { name: 'elasticsearch', check: () => searchReachable(elastic) },
+          { name: 'elasticsearch', check: () => elasticReachable(elastic) },
           { name: 'kafka', check: () => consuming },
         ],
       });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
+  createElasticClient,
   createKafka,
   createLogger,
   createMetricsRegistry,
@@ -11,6 +12,7 @@ import {
   topicName,
   TOPICS,
   type Candle,
+  type ElasticClient,
   type Kafka,
   type Prediction,
 } from '@crypto-predict/core';
@@ -20,7 +22,6 @@ import {
   windowMetricsAggregations,
   windowMetricsFromAggregations,
 } from '../src/adapters/error-index-mapping.js';
-import { createSearchClient, type SearchClient } from '../src/adapters/search-client.js';
 import { buildMonitor, type MonitorApp } from '../src/app.js';
 import { loadMonitorConfig } from '../src/config.js';
 import { computeWindowMetrics, sampleFromRecord } from '../src/domain/rolling-metrics.js';
@@ -33,7 +34,7 @@ const TIMEOUT_MS = 90_000;
 interface Run {
   prefix: string;
   kafka: Kafka;
-  elastic: SearchClient;
+  elastic: ElasticClient;
   producer: MessageProducer;
   errorIndex: string;
   pendingIndex: string;
@@ -74,7 +75,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>): Promise
   }
 }
 
-async function documents(elastic: SearchClient, index: string): Promise<Map<string, Record<string, unknown>>> {
+async function documents(elastic: ElasticClient, index: string): Promise<Map<string, Record<string, unknown>>> {
   await elastic.indices.refresh({ index });
   const response = await elastic.search<Record<string, unknown>>({ index, size: 1_000, query: { match_all: {} } });
   return new Map(response.hits.hits.map((hit) => [String(hit._id), hit._source ?? {}]));
@@ -89,7 +90,7 @@ async function counter(registry: Registry, name: string, labels: Record<string, 
 async function setUp(): Promise<Run> {
   const prefix = `t-${randomUUID().slice(0, 8)}`;
   const kafka = createKafka({ brokers: KAFKA_BROKERS, clientId: `${prefix}-test` });
-  const elastic = createSearchClient(ELASTICSEARCH_URL);
+  const elastic = createElasticClient(ELASTICSEARCH_URL);
   const producer = await MessageProducer.connect(kafka, { prefix, lingerMs: 0 });
   return {
     prefix,

@@ -1,5 +1,5 @@
 import { indexName, PredictionError } from '@crypto-predict/core';
-import type { estypes } from '@elastic/elasticsearch';
+import type { estypes } from '@crypto-predict/core';
 import type { WindowMetrics } from '../domain/rolling-metrics.js';
 import type { ScorablePrediction } from '../domain/scorable-prediction.js';
 

@@ -1,7 +1,6 @@
-import { AppError, indexName, type PredictionError } from '@crypto-predict/core';
+import { AppError, ensureIndexTemplate, indexName, type ElasticClient, type PredictionError } from '@crypto-predict/core';
 import type { ScorablePrediction } from '../domain/scorable-prediction.js';
 import { ERROR_INDEX_MAPPINGS, errorDocument, errorIndex, fromErrorDocument } from './error-index-mapping.js';
-import { ensureTemplate, type SearchClient } from './search-client.js';
 
 const keyword = { type: 'keyword' } as const;
 const double = { type: 'double' } as const;
@@ -77,7 +76,7 @@ export class MonitorStore {
   readonly actuals: string;
 
   constructor(
-    private readonly client: SearchClient,
+    private readonly client: ElasticClient,
     prefix: string,
     private readonly options: { refresh?: boolean | 'wait_for' } = {},
   ) {
@@ -93,7 +92,7 @@ export class MonitorStore {
       [this.pending, PENDING_MAPPINGS],
       [this.actuals, ACTUALS_MAPPINGS],
     ] as const) {
-      await ensureTemplate(this.client, { name: `${index}-template`, pattern: index, mappings });
+      await ensureIndexTemplate(this.client, { name: `${index}-template`, pattern: index, mappings });
       await this.createIndex(index, mappings);
     }
   }
