@@ -1,0 +1,158 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createKafka,
+  createLogger,
+  createMetricsRegistry,
+  describeError,
+  type Logger,
+  type Prediction,
+  type ReadinessCheck,
+} from '@crypto-predict/core';
+import type { Registry } from 'prom-client';
+import { ApiKeyStore, type KeyLookup } from './adapters/api-key-store.js';
+import { Authenticator } from './adapters/authenticator.js';
+import { createApiServer } from './adapters/http/server.js';
+import { KafkaPredictionFeed, type PredictionFeed } from './adapters/prediction-feed.js';
+import { ElasticPredictionStore, type PredictionStore } from './adapters/prediction-store.js';
+import { SearchHttp } from './adapters/search-http.js';
+import { StreamHub } from './adapters/stream-hub.js';
+import type { ApiConfig } from './config.js';
+import { LatestCache } from './domain/latest-cache.js';
+import { RateLimiter } from './domain/token-bucket.js';
+import { createApiMetrics } from './metrics.js';
+
+export const SERVICE = 'predictions-api';
+
+export interface ApiDependencies {
+  log?: Logger;
+  registry?: Registry;
+  clock?: () => number;
+  /** Where keys are checked; by default the api_keys table at DATABASE_URL / DATABASE_SCHEMA. */
+  keys?: KeyLookup;
+  /** Where history, warm-up and errors are read; by default Elasticsearch under TOPIC_PREFIX. */
+  store?: PredictionStore;
+  /** Live predictions; by default the Kafka topic when FEED_ENABLED, null for none. */
+  feed?: PredictionFeed | null;
+}
+
+export interface ApiApp {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The port listened on (after start): PORT, or the one the OS chose for PORT=0. */
+  readonly port: number;
+  readonly url: string;
+  readonly cache: LatestCache;
+}
+
+const WARM_RETRY_MS = 5_000;
+
+/**
+ * Builds the API from config and dependencies: the latest cache (warmed from the store, fed by the
+ * predictions topic), key checks with a TTL cache, per-key token buckets, and the HTTP server.
+ */
+export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp {
+  const log = deps.log ?? createLogger(SERVICE, config.LOG_LEVEL);
+  const registry = deps.registry ?? createMetricsRegistry(SERVICE);
+  const clock = deps.clock ?? Date.now;
+  let keys: KeyLookup;
+  let ownedKeys: ApiKeyStore | null = null;
+  if (deps.keys === undefined) {
+    ownedKeys = ApiKeyStore.connect(config.DATABASE_URL, config.DATABASE_SCHEMA);
+    keys = ownedKeys;
+  } else keys = deps.keys;
+  const store = deps.store ?? new ElasticPredictionStore(new SearchHttp(config.ELASTICSEARCH_URL), config.TOPIC_PREFIX);
+  const feed =
+    deps.feed !== undefined
+      ? deps.feed
+      : config.FEED_ENABLED
+        ? new KafkaPredictionFeed(
+            createKafka({ brokers: config.KAFKA_BROKERS, clientId: SERVICE }),
+            config.TOPIC_PREFIX,
+            log,
+          )
+        : null;
+
+  const metrics = createApiMetrics(registry);
+  const cache = new LatestCache();
+  const hub = new StreamHub();
+  const readinessChecks: ReadinessCheck[] = [{ name: 'elasticsearch', check: () => store.ping() }];
+  if (ownedKeys !== null) readinessChecks.push({ name: 'postgres', check: () => ownedKeys.ping() });
+  if (feed !== null) readinessChecks.push({ name: 'kafka', check: () => feed.running() });
+
+  const server: Server = createApiServer({
+    cache,
+    store,
+    auth: new Authenticator(keys, config.KEY_CACHE_TTL_MS, clock),
+    limiter: new RateLimiter(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST),
+    hub,
+    metrics,
+    registry,
+    log,
+    clock,
+    readiness: readinessChecks,
+  });
+
+  const receive = (prediction: Prediction): void => {
+    metrics.feedMessages.inc();
+    // Only what is newer than the cache is pushed: replays and redeliveries stay quiet.
+    if (cache.offer(prediction)) hub.publish(prediction);
+  };
+
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  const later = (ms: number, run: () => Promise<void>): void => {
+    if (stopped) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void run();
+    }, ms);
+    timer.unref();
+    timers.add(timer);
+  };
+  const warm = async (): Promise<void> => {
+    try {
+      const latest = await store.latest(clock() - config.WARM_LOOKBACK_MS);
+      for (const prediction of latest) cache.offer(prediction);
+      log.info({ predictions: latest.length }, 'latest cache warmed from the store');
+    } catch (error) {
+      log.warn({ err: describeError(error), retryInMs: WARM_RETRY_MS }, 'could not warm the latest cache; retrying');
+      later(WARM_RETRY_MS, warm);
+    }
+  };
+
+  let port = config.PORT;
+  return {
+    cache,
+    get port() {
+      return port;
+    },
+    get url() {
+      return `http://${config.HOST}:${port}`;
+    },
+    async start() {
+      await ownedKeys?.ensureSchema();
+      // Subscribe first, then warm: the cache keeps the newer of the two, so nothing falls between.
+      await feed?.start(receive);
+      await warm();
+      if (feed !== null) later(config.FEED_SETTLE_MS, warm);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => resolve());
+      });
+      port = (server.address() as AddressInfo).port;
+      log.info({ url: `http://${config.HOST}:${port}`, feed: feed !== null }, 'predictions-api listening');
+    },
+    async stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      hub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await feed?.stop();
+      await ownedKeys?.close();
+    },
+  };
+}

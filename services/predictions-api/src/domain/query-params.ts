@@ -1,0 +1,123 @@
+import { EpochMs, HorizonMinutes, Pair } from '@crypto-predict/core';
+import { z } from 'zod';
+import { decodeCursor } from './cursor.js';
+
+/** `BTC/USDT`, also accepted as `btc-usdt`. */
+const PairParam = z
+  .string()
+  .transform((value) => value.trim().toUpperCase().replace('-', '/'))
+  .pipe(Pair);
+
+const HorizonParam = z
+  .string()
+  .regex(/^[0-9]{1,5}$/, 'a horizon is a whole number of minutes, e.g. 5')
+  .transform(Number)
+  .pipe(HorizonMinutes);
+
+/** Epoch milliseconds, or an ISO 8601 date-time. */
+const TimeParam = z
+  .string()
+  .transform((value, context) => {
+    const ms = /^[0-9]{1,16}$/.test(value)
+      ? Number(value)
+      : /^\d{4}-\d{2}-\d{2}/.test(value)
+        ? Date.parse(value)
+        : Number.NaN;
+    if (Number.isNaN(ms)) {
+      context.addIssue({
+        code: 'custom',
+        message: 'a time is epoch milliseconds or an ISO 8601 date-time, e.g. 2025-01-01T00:00:00Z',
+      });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .pipe(EpochMs);
+
+const LimitParam = z
+  .string()
+  .regex(/^[0-9]{1,4}$/, 'limit is a whole number from 1 to 1000')
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'limit is at least 1').max(1000, 'limit is at most 1000'));
+
+const CursorParam = z.string().transform((value, context) => {
+  const cursor = decodeCursor(value);
+  if (cursor === null) {
+    context.addIssue({
+      code: 'custom',
+      message: 'not a cursor this API issued (pass nextCursor from the previous page as it is)',
+    });
+    return z.NEVER;
+  }
+  return cursor;
+});
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_WINDOW_MS = 90 * UNIT_MS.d;
+
+/** A look-back window like 30m, 24h or 7d, at most 90 days. */
+const WindowParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,4}[mhd]$/, 'a window is a count and a unit m, h or d, e.g. 24h')
+  .transform((value) => ({
+    text: value,
+    ms: Number(value.slice(0, -1)) * UNIT_MS[value.slice(-1) as keyof typeof UNIT_MS],
+  }))
+  .refine((window) => window.ms <= MAX_WINDOW_MS, 'a window is at most 90d');
+
+export const LatestQuery = z.strictObject({ pair: PairParam, horizon: HorizonParam.optional() });
+export type LatestQuery = z.output<typeof LatestQuery>;
+
+export const HistoryQuery = z
+  .strictObject({
+    pair: PairParam,
+    horizon: HorizonParam.optional(),
+    from: TimeParam.optional(),
+    to: TimeParam.optional(),
+    limit: LimitParam.default(100),
+    cursor: CursorParam.optional(),
+    order: z.enum(['asc', 'desc'], 'order is asc or desc').default('desc'),
+  })
+  .refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
+export type HistoryQuery = z.output<typeof HistoryQuery>;
+
+export const PerformanceQuery = z.strictObject({
+  pair: PairParam,
+  horizon: HorizonParam.optional(),
+  window: WindowParam.default({ text: '24h', ms: UNIT_MS.d }),
+});
+export type PerformanceQuery = z.output<typeof PerformanceQuery>;
+
+export const StreamQuery = z.strictObject({ pair: PairParam.optional(), horizon: HorizonParam.optional() });
+export type StreamQuery = z.output<typeof StreamQuery>;
+
+export const NoQuery = z.strictObject({});
+
+export type ParsedQuery<T> = { ok: true; value: T } | { ok: false; parameter: string | null; message: string };
+
+/**
+ * Parses a query string against an endpoint's schema. A parameter given twice, an unknown
+ * parameter or a bad value is refused with a message that names the parameter.
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, search: string): ParsedQuery<z.output<S>> {
+  const raw: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    if (Object.hasOwn(raw, name)) return { ok: false, parameter: name, message: `${name}: given more than once` };
+    raw[name] = value;
+  }
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  if (issue === undefined) return { ok: false, parameter: null, message: 'invalid query' };
+  if (issue.code === 'unrecognized_keys') {
+    const name = issue.keys[0] ?? '?';
+    return { ok: false, parameter: name, message: `${name}: unknown parameter` };
+  }
+  const parameter = issue.path.length > 0 ? String(issue.path[0]) : null;
+  const missing = issue.code === 'invalid_type' && parameter !== null && raw[parameter] === undefined;
+  const message = missing ? 'is required' : issue.message;
+  return { ok: false, parameter, message: parameter === null ? message : `${parameter}: ${message}` };
+}
