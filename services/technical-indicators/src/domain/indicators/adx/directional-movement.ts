@@ -1,0 +1,65 @@
+import type { HighLowClose } from '../bar.js';
+import { trueRange } from '../atr/true-range.js';
+import { Indicator, type IndicatorParams } from '../indicator.js';
+import { assertPeriod } from '../params.js';
+
+export type DirectionalMovementValue = {
+  /** Wilder-smoothed +DM, −DM and true range (sums, not averages, as TA-Lib keeps them). */
+  readonly plusDm: number;
+  readonly minusDm: number;
+  readonly trueRange: number;
+};
+
+/**
+ * The smoothed directional movement shared by TA-Lib's PLUS_DI, MINUS_DI, DX and ADX: plain sums
+ * over bars 2..period, then s = s − s / n + x from bar period + 1, the first value.
+ */
+export class DirectionalMovement extends Indicator<HighLowClose, DirectionalMovementValue> {
+  readonly kind = 'directional_movement';
+  readonly params: IndicatorParams;
+  readonly lookback: number;
+  private readonly s = this.scalars({
+    previousHigh: 0,
+    previousLow: 0,
+    previousClose: 0,
+    plusDm: 0,
+    minusDm: 0,
+    trueRange: 0,
+  });
+
+  constructor(readonly period: number) {
+    super();
+    assertPeriod('directional_movement', 'period', period);
+    this.params = { period };
+    this.lookback = period;
+  }
+
+  protected compute(bar: HighLowClose): DirectionalMovementValue | undefined {
+    const s = this.s;
+    const period = this.period;
+    if (this.count === 1) {
+      s.previousHigh = bar.high;
+      s.previousLow = bar.low;
+      s.previousClose = bar.close;
+      return undefined;
+    }
+    const diffP = bar.high - s.previousHigh;
+    const diffM = s.previousLow - bar.low;
+    s.previousHigh = bar.high;
+    s.previousLow = bar.low;
+    const range = trueRange(bar.high, bar.low, s.previousClose);
+    s.previousClose = bar.close;
+    if (this.count <= period) {
+      if (diffM > 0 && diffP < diffM) s.minusDm += diffM;
+      else if (diffP > 0 && diffP > diffM) s.plusDm += diffP;
+      s.trueRange += range;
+      return undefined;
+    }
+    s.minusDm -= s.minusDm / period;
+    s.plusDm -= s.plusDm / period;
+    if (diffM > 0 && diffP < diffM) s.minusDm += diffM;
+    else if (diffP > 0 && diffP > diffM) s.plusDm += diffP;
+    s.trueRange = s.trueRange - s.trueRange / period + range;
+    return { plusDm: s.plusDm, minusDm: s.minusDm, trueRange: s.trueRange };
+  }
+}

@@ -1,0 +1,32 @@
+import type { Bar } from '../bar.js';
+import { Indicator, type IndicatorParams } from '../indicator.js';
+import { Sum } from '../sum/sum.js';
+
+type VolumeBar = Pick<Bar, 'volume' | 'buyVolume'>;
+
+/**
+ * Taker-buy ratio: Σ taker-buy volume / Σ volume over `period` bars (rolling sums as TA-Lib SUM);
+ * 0.5, neutral, when there was no volume. Scale-free (0..1).
+ */
+export class TakerBuyRatio extends Indicator<VolumeBar, number> {
+  readonly kind = 'taker_buy_ratio';
+  readonly params: IndicatorParams;
+  readonly lookback: number;
+  private readonly buy: Sum;
+  private readonly total: Sum;
+
+  constructor(readonly period = 1) {
+    super();
+    this.params = { period };
+    this.buy = this.child(new Sum(period));
+    this.total = this.child(new Sum(period));
+    this.lookback = period - 1;
+  }
+
+  protected compute(bar: VolumeBar, replace: boolean): number | undefined {
+    const buy = Indicator.feed(this.buy, bar.buyVolume, replace);
+    const total = Indicator.feed(this.total, bar.volume, replace);
+    if (buy === undefined || total === undefined) return undefined;
+    return total > 0 ? buy / total : 0.5;
+  }
+}

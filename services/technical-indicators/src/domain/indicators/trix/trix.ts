@@ -1,0 +1,37 @@
+import { Ema } from '../ema/ema.js';
+import { Indicator, type IndicatorParams } from '../indicator.js';
+import { assertPeriod } from '../params.js';
+
+/** TRIX, TA-Lib TRIX: the 1-bar rate of change (in %) of a triple-smoothed EMA. Scale-free. */
+export class Trix extends Indicator<number, number> {
+  readonly kind = 'trix';
+  readonly params: IndicatorParams;
+  readonly lookback: number;
+  private readonly first: Ema;
+  private readonly second: Ema;
+  private readonly third: Ema;
+  private readonly s = this.scalars({ previous: Number.NaN });
+
+  constructor(readonly period: number) {
+    super();
+    assertPeriod('trix', 'period', period, 1);
+    this.params = { period };
+    this.lookback = 3 * (period - 1) + 1;
+    this.first = this.child(new Ema(period));
+    this.second = this.child(new Ema(period));
+    this.third = this.child(new Ema(period));
+  }
+
+  protected compute(value: number, replace: boolean): number | undefined {
+    const first = Indicator.feed(this.first, value, replace);
+    if (first === undefined) return undefined;
+    const second = Indicator.feed(this.second, first, replace);
+    if (second === undefined) return undefined;
+    const third = Indicator.feed(this.third, second, replace);
+    if (third === undefined) return undefined;
+    const previous = this.s.previous;
+    this.s.previous = third;
+    if (Number.isNaN(previous)) return undefined;
+    return previous !== 0 ? (third / previous - 1) * 100 : 0;
+  }
+}
