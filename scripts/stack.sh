@@ -9,8 +9,8 @@
 #   scripts/stack.sh env                    print `export` lines for the services
 #   scripts/stack.sh logs COMPONENT [-f] [-n LINES]
 #
-# Components: kafka, elasticsearch (served by OpenSearch, alias: opensearch, es),
-# postgres (alias: pg), mlflow, redis (optional, only started when named).
+# Components: kafka, elasticsearch (alias: es), postgres (alias: pg), mlflow,
+# redis (optional, only started when named).
 # Ports: KAFKA_PORT=19092 (+1 controller), ES_PORT=19200 (+100 transport),
 # PG_PORT=15432, MLFLOW_PORT=15000, REDIS_PORT=16379, or STACK_PORT_OFFSET=N to
 # shift them all. Everything on 127.0.0.1.
@@ -34,7 +34,7 @@ REDIS_START_TIMEOUT="${REDIS_START_TIMEOUT:-30}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-60}"
 
 KAFKA_DIR="$CRYPTO_DATA_DIR/kafka"
-ES_DIR="$CRYPTO_DATA_DIR/opensearch"
+ES_DIR="$CRYPTO_DATA_DIR/elasticsearch"
 PG_DATA="$CRYPTO_DATA_DIR/postgres"
 PG_SUPERUSER_PASSWORD_FILE="$CRYPTO_DATA_DIR/postgres-superuser.password"
 MLFLOW_DIR="$CRYPTO_DATA_DIR/mlflow"
@@ -49,7 +49,7 @@ usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' 
 canonical_name() {
   case "$1" in
     kafka) echo kafka ;;
-    elasticsearch | opensearch | es | search) echo elasticsearch ;;
+    elasticsearch | es | search) echo elasticsearch ;;
     postgres | postgresql | pg) echo postgres ;;
     mlflow) echo mlflow ;;
     redis) echo redis ;;
@@ -104,7 +104,7 @@ comp_out() { echo "$LOG_DIR/$1.out"; }
 
 comp_label() {
   case "$1" in
-    elasticsearch) echo "elasticsearch (OpenSearch $OPENSEARCH_VERSION)" ;;
+    elasticsearch) echo "elasticsearch $ELASTICSEARCH_VERSION" ;;
     kafka) echo "kafka $KAFKA_VERSION" ;;
     postgres) echo "postgres $POSTGRES_MAJOR" ;;
     *) echo "$1" ;;
@@ -174,13 +174,16 @@ spawn() {
   die "$EXIT_START_FAILED" "$comp: process did not start (see $out)"
 }
 
-# kill_component COMP SIGNAL : signal the main pid (postgres) or its group.
+# kill_component COMP SIGNAL : signal the main pid (postgres, elasticsearch)
+# or its group. SIGKILL always goes to the whole group.
 kill_component() {
   local comp="$1" sig="$2" pid
   pid="$(read_pid "$comp")" || return 0
   [[ -n "$pid" ]] || return 0
-  if [[ "$comp" == postgres && "$sig" != KILL ]]; then
-    kill -s "$sig" "$pid" 2>/dev/null || true # the postmaster shuts its backends down
+  if [[ "$comp" == postgres || "$comp" == elasticsearch ]] && [[ "$sig" != KILL ]]; then
+    # The postmaster shuts its backends down; Elasticsearch's launcher stops
+    # its server JVM cleanly (signalling both makes it report exit code 143).
+    kill -s "$sig" "$pid" 2>/dev/null || true
   else
     kill -s "$sig" -- "-$pid" 2>/dev/null || kill -s "$sig" "$pid" 2>/dev/null || true
   fi
@@ -275,7 +278,7 @@ launch_kafka() {
   [[ -f "$KAFKA_LIBS_DIR/.complete" ]] ||
     die "$EXIT_PREREQ" "kafka: jars for $KAFKA_VERSION not found in $KAFKA_LIBS_DIR; run scripts/setup.sh"
   local java
-  java="$(kafka_java)"
+  java="$(system_java "Kafka $KAFKA_VERSION")"
   mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
   KAFKA_LOG_DIRS="$KAFKA_DIR/data" render_template "$CRYPTO_CONF_DIR/kafka/server.properties.tmpl" \
     "$KAFKA_DIR/server.properties" KAFKA_VERSION KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_LOG_DIRS
@@ -306,28 +309,40 @@ launch_kafka() {
     "$java" "${jvm[@]}" -cp "$KAFKA_LIBS_DIR/*" kafka.Kafka "$KAFKA_DIR/server.properties"
 }
 
+# The JDK for Elasticsearch: ES_JAVA_HOME, else the home of the system Java 17+.
+es_java_home() {
+  if [[ -n "${ES_JAVA_HOME:-}" ]]; then
+    [[ -x "$ES_JAVA_HOME/bin/java" ]] ||
+      die "$EXIT_PREREQ" "elasticsearch: ES_JAVA_HOME=$ES_JAVA_HOME has no bin/java"
+    echo "$ES_JAVA_HOME"
+    return
+  fi
+  local java
+  java="$(system_java "Elasticsearch $ELASTICSEARCH_VERSION")"
+  dirname "$(dirname "$(readlink -f "$java")")"
+}
+
 launch_elasticsearch() {
   preflight_ports elasticsearch # again: something may have taken it meanwhile
-  [[ -f "$OPENSEARCH_HOME_DIR/.crypto-install" ]] ||
-    die "$EXIT_PREREQ" "elasticsearch: OpenSearch $OPENSEARCH_VERSION is not installed in $OPENSEARCH_HOME_DIR; run scripts/setup.sh"
-  local java_home="${OPENSEARCH_JAVA_HOME:-$OPENSEARCH_JDK_DIR}"
-  [[ -x "$java_home/bin/java" ]] ||
-    die "$EXIT_PREREQ" "elasticsearch: Java 21 runtime missing at $java_home; run scripts/setup.sh (or set OPENSEARCH_JAVA_HOME to a Java 21+ home)"
+  [[ -f "$ES_HOME_DIR/.crypto-install" ]] ||
+    die "$EXIT_PREREQ" "elasticsearch: Elasticsearch $ELASTICSEARCH_VERSION is not installed in $ES_HOME_DIR; run scripts/setup.sh"
+  local java_home
+  java_home="$(es_java_home)"
   check_service_user_access
 
   mkdir -p "$ES_DIR/config" "$ES_DIR/data" "$ES_DIR/logs" "$ES_DIR/tmp"
   ES_DATA_DIR="$ES_DIR/data" ES_LOGS_DIR="$ES_DIR/logs" render_template \
-    "$CRYPTO_CONF_DIR/opensearch/opensearch.yml.tmpl" "$ES_DIR/config/opensearch.yml" \
-    OPENSEARCH_VERSION ES_DATA_DIR ES_LOGS_DIR ES_PORT ES_TRANSPORT_PORT
-  ES_LOGS_DIR="$ES_DIR/logs" render_template "$CRYPTO_CONF_DIR/opensearch/jvm.options.tmpl" \
+    "$CRYPTO_CONF_DIR/elasticsearch/elasticsearch.yml.tmpl" "$ES_DIR/config/elasticsearch.yml" \
+    ELASTICSEARCH_VERSION ES_DATA_DIR ES_LOGS_DIR ES_PORT ES_TRANSPORT_PORT
+  ES_LOGS_DIR="$ES_DIR/logs" render_template "$CRYPTO_CONF_DIR/elasticsearch/jvm.options.tmpl" \
     "$ES_DIR/config/jvm.options" ES_HEAP ES_LOGS_DIR
-  cp "$CRYPTO_CONF_DIR/opensearch/log4j2.properties" "$ES_DIR/config/log4j2.properties"
+  cp "$CRYPTO_CONF_DIR/elasticsearch/log4j2.properties" "$ES_DIR/config/log4j2.properties"
   chown_for_service "$ES_DIR"
 
   svc_prefix
-  spawn elasticsearch "$(comp_out elasticsearch)" "$OPENSEARCH_HOME_DIR" "${SVC_PREFIX[@]}" \
-    "OPENSEARCH_JAVA_HOME=$java_home" "OPENSEARCH_PATH_CONF=$ES_DIR/config" \
-    "OPENSEARCH_TMPDIR=$ES_DIR/tmp" "$OPENSEARCH_HOME_DIR/bin/opensearch"
+  spawn elasticsearch "$(comp_out elasticsearch)" "$ES_HOME_DIR" "${SVC_PREFIX[@]}" \
+    "ES_JAVA_HOME=$java_home" "ES_PATH_CONF=$ES_DIR/config" \
+    "ES_TMPDIR=$ES_DIR/tmp" "$ES_HOME_DIR/bin/elasticsearch"
 }
 
 init_postgres() {
@@ -485,7 +500,6 @@ env_lines() {
   cat <<EOF
 KAFKA_BROKERS=$(comp_url kafka)
 ELASTICSEARCH_URL=$(comp_url elasticsearch)
-OPENSEARCH_URL=$(comp_url elasticsearch)
 DATABASE_URL=$(comp_url postgres)
 MLFLOW_TRACKING_URI=$(comp_url mlflow)
 REDIS_URL=$(comp_url redis)

