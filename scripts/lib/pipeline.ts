@@ -14,6 +14,8 @@ export interface PipelineOptions {
   pair: string;
   /** The span of real 2025 trades to replay (ISO times) and the speed over real time (0 = max). */
   replay: { from: string; to: string; speed: number };
+  /** Take live trades from Kraken's WebSocket (with REST backfill) instead of the replay. */
+  live?: boolean;
   /** A recorded news file to replay through the sentiment extractor, if any. */
   news?: { file: string; speed: number; from?: string; to?: string };
   /** The registered model to serve: follow an alias (champion by default), or pin one version. */
@@ -74,14 +76,17 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
             ...(options.news.from === undefined ? {} : { REPLAY_FROM: options.news.from }),
             ...(options.news.to === undefined ? {} : { REPLAY_TO: options.news.to }),
           },
-    'trade-to-ohlc': {
-      SOURCE: 'replay-candles',
-      REPLAY_FROM: options.replay.from,
-      REPLAY_TO: options.replay.to,
-      REPLAY_SPEED: String(options.replay.speed),
-      // A finite replay's last windows close on idle rather than waiting for a next trade.
-      FLUSH_ON_IDLE_MS: '3000',
-    },
+    'trade-to-ohlc':
+      options.live === true
+        ? { SOURCE: 'kraken' }
+        : {
+            SOURCE: 'replay-candles',
+            REPLAY_FROM: options.replay.from,
+            REPLAY_TO: options.replay.to,
+            REPLAY_SPEED: String(options.replay.speed),
+            // A finite replay's last windows close on idle rather than waiting for a next trade.
+            FLUSH_ON_IDLE_MS: '3000',
+          },
   };
 
   const ports = {} as Record<ServiceName, number>;

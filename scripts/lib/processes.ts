@@ -61,7 +61,8 @@ export class ProcessGroup {
       stream?.pipe(log, { end: false });
       if (spec.echo === true) {
         stream?.on('data', (chunk: Buffer) => {
-          for (const line of chunk.toString('utf8').split('\n')) if (line !== '') process.stderr.write(`[${spec.name}] ${line}\n`);
+          for (const line of chunk.toString('utf8').split('\n'))
+            if (line !== '') process.stderr.write(`[${spec.name}] ${line}\n`);
         });
       }
     }

@@ -7,12 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import pg from 'pg';
 import {
   createElasticClient,
-  deleteTopics,
   indexName,
-  topicName,
   TOPICS,
   type Candle,
   type ElasticClient,
@@ -21,11 +18,9 @@ import {
   type PredictionError,
 } from '@crypto-predict/core';
 import { readBinanceCandles, sharedDataDir } from '@crypto-predict/core/market-data';
-import { collectTopic, eventually, testKafka, uniquePrefix } from '@crypto-predict/core/testing';
-import { backfillFeatures, createApiKey, trainModel } from '../../scripts/lib/jobs.js';
-import { startPipeline } from '../../scripts/lib/pipeline.js';
-import { freePort, ProcessGroup, REPO_ROOT } from '../../scripts/lib/processes.js';
-import { stackEnv, withDatabase, type StackEnv } from '../../scripts/lib/stack-env.js';
+import { collectTopic, eventually, testKafka } from '@crypto-predict/core/testing';
+import { startSandbox, type Sandbox } from '../../scripts/lib/sandbox.js';
+import { stackEnv } from '../../scripts/lib/stack-env.js';
 
 const PAIR = 'BTC/USDT';
 const TRAIN = { from: '2024-11-01', to: '2024-12-01' };
@@ -34,70 +29,41 @@ const HORIZONS = [1, 5, 15, 60];
 const MINUTE = 60_000;
 
 describe('the thin path through all seven services', { timeout: 15 * 60_000 }, () => {
-  const id = uniquePrefix('e2e');
-  const database = id.replace(/-/g, '_');
-  const modelName = `price-${id}`;
-  const base = stackEnv();
-  const stack: StackEnv = { ...base, databaseUrl: withDatabase(base.databaseUrl, database) };
-  const group = new ProcessGroup(join(REPO_ROOT, '.data', 'test-logs', id));
-  const kafka: Kafka = testKafka(id);
-  const elastic: ElasticClient = createElasticClient(stack.elasticsearchUrl);
   const replayFrom = Date.parse(REPLAY.from);
   const replayTo = Date.parse(REPLAY.to);
   const reference = new Map<number, Candle>(); // openTime -> the real Binance candle
+  let sandbox: Sandbox | undefined;
+  let id = '';
+  let modelName = '';
   let apiPort = 0;
   let apiKey = '';
   let trained: Record<string, unknown> = {};
+  let kafka: Kafka;
+  const elastic: ElasticClient = createElasticClient(stackEnv().elasticsearchUrl);
 
   before(async () => {
-    const admin = new pg.Client({ connectionString: base.databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-
     for await (const candle of readBinanceCandles({ from: replayFrom - 60 * MINUTE, to: replayTo + 60 * MINUTE })) {
       reference.set(candle.openTime, candle);
     }
-
-    await backfillFeatures(group, stack, { pair: PAIR, timeframe: '1m', ...TRAIN }, { saveState: true, echo: false });
-    trained = await trainModel(group, stack, { pair: PAIR, timeframe: '1m', ...TRAIN, modelName }, { echo: false });
-    apiKey = await createApiKey(group, stack, id);
-    apiPort = await freePort();
-    await startPipeline({
-      group,
-      stack,
-      prefix: id,
+    sandbox = await startSandbox({
+      label: 'e2e',
       pair: PAIR,
+      train: TRAIN,
       replay: { ...REPLAY, speed: 0 },
       news: {
         file: join(sharedDataDir(), 'news', 'cryptopanic_2025-11-14_2025-11-17.csv.gz'),
         speed: 0,
-        from: '2025-11-15T00:00:00Z',
-        to: '2025-11-15T06:00:00Z',
+        from: '2025-11-16T08:00:00Z',
+        to: '2025-11-16T10:00:00Z',
       },
-      model: { name: modelName, version: String(trained.version) },
-      apiPort,
     });
+    ({ id, modelName, apiPort, apiKey, trained } = sandbox);
+    kafka = testKafka(id);
   });
 
   after(async () => {
-    await group.stopAll();
-    const topics = Object.values(TOPICS).flatMap((topic) => {
-      const name = topicName(id, topic.name);
-      return [name, `${name}.dlq`];
-    });
-    await deleteTopics(kafka, topics).catch(() => undefined);
-    await elastic.indices.delete({ index: `${id}-*`, ignore_unavailable: true }).catch(() => undefined);
-    await fetch(`${stack.mlflowUri}/api/2.0/mlflow/registered-models/delete`, {
-      method: 'DELETE',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: modelName }),
-    }).catch(() => undefined);
-    const admin = new pg.Client({ connectionString: base.databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
     await elastic.close();
+    await sandbox?.cleanup();
   });
 
   it('the trainer compared the model with naive and registered it with an ONNX artifact', () => {
@@ -151,7 +117,10 @@ describe('the thin path through all seven services', { timeout: 15 * 60_000 }, (
       const reference1m = reference.get(p.featureTime - MINUTE);
       assert.equal(p.lastClose, reference1m?.close, 'last close is the close of the candle the features came from');
     }
-    assert.deepEqual([...new Set(served.map((p) => p.horizon))].sort((a, b) => a - b), HORIZONS);
+    assert.deepEqual(
+      [...new Set(served.map((p) => p.horizon))].sort((a, b) => a - b),
+      HORIZONS,
+    );
   });
 
   it('the API returns the latest prediction for a valid key and 401 without one', async () => {
@@ -161,9 +130,7 @@ describe('the thin path through all seven services', { timeout: 15 * 60_000 }, (
     const wrongKey = await fetch(url, { headers: { authorization: 'Bearer not-a-key' } });
     assert.equal(wrongKey.status, 401, 'an unknown key is refused');
 
-    const latest = predictions
-      .filter((p) => p.horizon === 5)
-      .reduce((a, b) => (b.featureTime > a.featureTime ? b : a));
+    const latest = predictions.filter((p) => p.horizon === 5).reduce((a, b) => (b.featureTime > a.featureTime ? b : a));
     const body = await eventually(
       'the API to serve the newest 5-minute prediction',
       async () => {
@@ -219,6 +186,9 @@ describe('the thin path through all seven services', { timeout: 15 * 60_000 }, (
       assert.ok(newsIds.has(item.newsId), 'every sentiment message scores a news item that was published');
       assert.ok(item.score >= -1 && item.score <= 1);
     }
-    assert.ok(sentiment.some((item) => item.coin === 'BTC'), 'bitcoin news is scored for BTC');
+    assert.ok(
+      sentiment.some((item) => item.coin === 'BTC'),
+      'bitcoin news is scored for BTC',
+    );
   });
 });
