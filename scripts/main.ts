@@ -144,12 +144,30 @@ async function main(): Promise<void> {
       return 0;
     }
   };
+  const replayClock = async (): Promise<string> => {
+    try {
+      const response = await elastic.search<{ featureTime: number }>({
+        index: indexName('', 'predictions'),
+        size: 1,
+        sort: [{ featureTime: 'desc' }],
+        ignore_unavailable: true,
+      });
+      const newest = response.hits.hits[0]?._source?.featureTime;
+      return newest === undefined ? '-' : new Date(newest).toISOString().slice(0, 16);
+    } catch {
+      return '-';
+    }
+  };
   setInterval(() => {
     void (async () => {
-      const [predictions, errors] = await Promise.all([count('predictions'), count('prediction-errors')]);
+      const [predictions, errors, clock] = await Promise.all([
+        count('predictions'),
+        count('prediction-errors'),
+        replayClock(),
+      ]);
       const early = group.exitedEarly();
       say(
-        `predictions indexed ${predictions}, scored ${errors}${early.length > 0 ? `; exited: ${JSON.stringify(early)}` : ''}`,
+        `data time ${clock}: predictions indexed ${predictions}, scored ${errors}${early.length > 0 ? `; EXITED: ${JSON.stringify(early)}` : ''}`,
       );
     })();
   }, 15_000).unref();

@@ -31,6 +31,8 @@ export interface ProcessSpec {
 
 interface Running {
   spec: ProcessSpec;
+  /** A command run to completion (a job), rather than a service expected to keep running. */
+  job: boolean;
   child: ChildProcess;
   exited: Promise<number | null>;
   log: WriteStream;
@@ -67,7 +69,7 @@ export class ProcessGroup {
       }
     }
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    this.running.push({ spec, child, exited, log });
+    this.running.push({ spec, child, exited, log, job: false });
     return child;
   }
 
@@ -77,6 +79,7 @@ export class ProcessGroup {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     const entry = this.running.find((item) => item.child === child);
+    if (entry !== undefined) entry.job = true;
     const code = await entry?.exited;
     if (code !== 0) {
       throw new Error(`${spec.name} exited with ${String(code)}; see ${join(this.logDir, `${spec.name}.log`)}`);
@@ -84,10 +87,10 @@ export class ProcessGroup {
     return stdout;
   }
 
-  /** Names of started processes that have exited, with their codes (a service should not). */
+  /** Services (not jobs) that have exited, with their codes: a service should not. */
   exitedEarly(): { name: string; code: number | null }[] {
     return this.running
-      .filter((item) => item.child.exitCode !== null || item.child.signalCode !== null)
+      .filter((item) => !item.job && (item.child.exitCode !== null || item.child.signalCode !== null))
       .map((item) => ({ name: item.spec.name, code: item.child.exitCode }));
   }
 
