@@ -1,15 +1,57 @@
-import { Client, errors } from '@elastic/elasticsearch';
+import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { AppError } from './errors.js';
 
 export type { Client as ElasticClient, estypes } from '@elastic/elasticsearch';
 
-export function createElasticClient(url: string): Client {
-  return new Client({ node: url, requestTimeout: 30_000, maxRetries: 3 });
+/** A client of one node; a failed request is tried `maxRetries` more times (3) before it throws. */
+export function createElasticClient(
+  url: string,
+  options: { maxRetries?: number; requestTimeoutMs?: number } = {},
+): Client {
+  return new Client({
+    node: url,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    maxRetries: options.maxRetries ?? 3,
+  });
 }
 
 /** The full index (or index pattern) name under a deployment prefix. */
 export function indexName(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}-${name}`.toLowerCase();
+}
+
+/**
+ * The AppError for a failed Elasticsearch call. A transport failure (unreachable, timed out), 429
+ * or 5xx is STORE_UNAVAILABLE and retryable; any other answer (a 4xx: a malformed query, a mapping
+ * conflict) is a request the store refuses, which no retry fixes. An AppError is kept as it is.
+ */
+export function elasticError(error: unknown, what: string): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof errors.ResponseError) {
+    const status = error.statusCode ?? 0;
+    if (status === 429 || status >= 500) {
+      return new AppError('STORE_UNAVAILABLE', `Elasticsearch answered HTTP ${status} to ${what}`, { cause: error });
+    }
+    return new AppError('INTERNAL', `Elasticsearch refused ${what} (HTTP ${status}): ${refusalReason(error)}`, {
+      cause: error,
+      retryable: false,
+      details: { status },
+    });
+  }
+  return new AppError('STORE_UNAVAILABLE', `Elasticsearch unreachable for ${what}`, { cause: error });
+}
+
+function refusalReason(error: errors.ResponseError): string {
+  const body: unknown = error.body;
+  if (typeof body === 'object' && body !== null && 'error' in body) {
+    const { error: detail } = body;
+    if (typeof detail === 'object' && detail !== null) {
+      const type = 'type' in detail && typeof detail.type === 'string' ? detail.type : '';
+      const reason = 'reason' in detail && typeof detail.reason === 'string' ? detail.reason : '';
+      return `${type}: ${reason}`;
+    }
+  }
+  return error.message.slice(0, 300);
 }
 
 /**
@@ -30,7 +72,7 @@ export async function ensureIndexTemplate(
       },
     });
   } catch (error) {
-    throw new AppError('STORE_UNAVAILABLE', `could not install index template ${options.name}`, { cause: error });
+    throw elasticError(error, `installing the index template ${options.name}`);
   }
 }
 
@@ -48,7 +90,8 @@ export interface BulkResult {
 
 /**
  * Indexes documents in one bulk request with deterministic ids, so a replay overwrites rather
- * than duplicates. Transport failures throw a retryable error; per-document refusals are returned.
+ * than duplicates. Transport failures, 429 and 5xx throw a retryable error (also for a single
+ * document); a refused request throws a non-retryable one; per-document refusals are returned.
  */
 export async function bulkIndex(
   client: Client,
@@ -61,7 +104,7 @@ export async function bulkIndex(
   try {
     response = await client.bulk({ operations, refresh: options.refresh ?? false });
   } catch (error) {
-    throw new AppError('STORE_UNAVAILABLE', 'Elasticsearch bulk request failed', { cause: error });
+    throw elasticError(error, 'a bulk request');
   }
   const failed: BulkResult['failed'] = [];
   for (const item of response.items) {
@@ -77,6 +120,72 @@ export async function bulkIndex(
     }
   }
   return { indexed: documents.length - failed.length, failed };
+}
+
+export interface SearchAllRequest {
+  /** An index, a pattern or a list; a missing index has no documents. */
+  index: string | string[];
+  query: estypes.QueryDslQueryContainer;
+  /** Must end in a field unique per document (an id), so pages neither skip nor repeat. */
+  sort: Record<string, estypes.SortOrder>[];
+  /** Hits per request; at most 10,000. */
+  pageSize?: number;
+  /** False to fetch only ids and sort values. */
+  source?: boolean;
+}
+
+/**
+ * Every document matching a query, in `sort` order, fetched a page at a time with `search_after`.
+ * Failures throw as `elasticError` says (retryable when the store is unavailable).
+ */
+export async function* searchAll<T = unknown>(
+  client: Client,
+  request: SearchAllRequest,
+): AsyncGenerator<estypes.SearchHit<T>> {
+  const size = request.pageSize ?? 5_000;
+  let after: estypes.SortResults | undefined;
+  for (;;) {
+    let response: estypes.SearchResponse<T>;
+    try {
+      response = await client.search<T>({
+        index: request.index,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        track_total_hits: false,
+        size,
+        query: request.query,
+        sort: request.sort,
+        ...(request.source === false ? { _source: false } : {}),
+        ...(after === undefined ? {} : { search_after: after }),
+      });
+    } catch (error) {
+      throw elasticError(error, `a search of ${String(request.index)}`);
+    }
+    const hits = response.hits.hits;
+    yield* hits;
+    const last = hits.at(-1);
+    if (hits.length < size || last?.sort === undefined) return;
+    after = last.sort;
+  }
+}
+
+/**
+ * Deletes the indices matching `pattern` and the index templates whose names match it (tests and
+ * sandboxes clean up their prefix with this). Names are resolved first, so it works where deleting
+ * by wildcard is forbidden (`action.destructive_requires_name`).
+ */
+export async function deleteIndices(client: Client, pattern: string): Promise<void> {
+  try {
+    const resolved = await client.indices.resolveIndex({ name: pattern, expand_wildcards: 'all' }, { ignore: [404] });
+    const indices = (resolved.indices ?? []).map((index) => index.name);
+    if (indices.length > 0) await client.indices.delete({ index: indices, ignore_unavailable: true });
+    const templates = await client.indices.getIndexTemplate({ name: pattern }, { ignore: [404] });
+    for (const { name } of templates.index_templates ?? []) {
+      await client.indices.deleteIndexTemplate({ name }, { ignore: [404] });
+    }
+  } catch (error) {
+    throw elasticError(error, `deleting ${pattern}`);
+  }
 }
 
 /**

@@ -6,3 +6,4 @@ export * from './topics.js';
 export * from './schemas/index.js';
 export * from './kafka/index.js';
 export * from './elasticsearch.js';
+export * from './mlflow.js';

@@ -4,7 +4,7 @@
  *   node --import tsx services/model-error-monitor/scripts/page-hinkley-calibration.ts [warmup delta lambda clip]
  */
 import { PageHinkley } from '../src/domain/page-hinkley.js';
-import { seededNormal } from '../src/testing/random.js';
+import { seededNormal } from '@crypto-predict/core/testing';
 
 const [warmup = 100, delta = 0.25, lambda = 30, clip = 5] = process.argv.slice(2).map(Number);
 const options = { warmup, delta, lambda, clip };

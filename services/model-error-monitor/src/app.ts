@@ -8,10 +8,12 @@ import {
   elasticReachable,
   ensureTopics,
   MessageProducer,
+  MlflowRegistry,
   startConsumer,
   startOpsServer,
   topicName,
   TOPICS,
+  type AliasContract,
   type DeadLetter,
   type ElasticClient,
   type Kafka,
@@ -23,7 +25,6 @@ import {
 } from '@crypto-predict/core';
 import type { Registry } from 'prom-client';
 import { AlertWebhook } from './adapters/alert-webhook.js';
-import { ContractSource, type ChampionContract } from './adapters/contract-source.js';
 import { createMonitorMetrics, registerDomainGauges } from './adapters/monitor-metrics.js';
 import { MonitorStore } from './adapters/monitor-store.js';
 import { ScoringPipeline } from './adapters/scoring-pipeline.js';
@@ -39,8 +40,8 @@ export interface MonitorDependencies {
   kafka?: Kafka;
   elastic?: ElasticClient;
   registry?: Registry;
-  /** Where champion contracts come from (MLflow by default). */
-  contracts?: { fetch(modelName: string, alias: string): Promise<ChampionContract | null> };
+  /** Where champion contracts come from (core's MlflowRegistry by default). */
+  contracts?: { aliasContract(modelName: string, alias: string): Promise<AliasContract | null> };
   /** Refresh indices after each write (tests read their own writes). */
   refreshIndex?: boolean;
 }
@@ -64,7 +65,7 @@ export function buildMonitor(config: MonitorConfig, deps: MonitorDependencies = 
   const ownElastic = deps.elastic === undefined;
   const elastic = deps.elastic ?? createElasticClient(config.ELASTICSEARCH_URL);
   const registry = deps.registry ?? createMetricsRegistry(SERVICE);
-  const contracts = deps.contracts ?? new ContractSource(config.MLFLOW_TRACKING_URI);
+  const contracts = deps.contracts ?? new MlflowRegistry(config.MLFLOW_TRACKING_URI);
   const metrics = createMonitorMetrics(registry);
   const store = new MonitorStore(elastic, config.TOPIC_PREFIX, {
     refresh: deps.refreshIndex === true ? 'wait_for' : false,
@@ -167,8 +168,9 @@ export function buildMonitor(config: MonitorConfig, deps: MonitorDependencies = 
     for (const pair of config.PAIRS ?? []) {
       const modelName = modelNameFor(config, pair);
       try {
-        const found = await contracts.fetch(modelName, config.MODEL_ALIAS);
-        const state = found === null ? 'none' : `${found.modelName}@${found.modelVersion}`;
+        // Read afresh on every refresh: the alias may have moved, and a failure keeps the last reference.
+        const found = await contracts.aliasContract(modelName, config.MODEL_ALIAS);
+        const state = found === null ? 'none' : `${found.version.name}@${found.version.version}`;
         if (found === null) {
           monitor.setReference(pair, null);
           if (contractState.get(pair) !== state) {
@@ -179,8 +181,8 @@ export function buildMonitor(config: MonitorConfig, deps: MonitorDependencies = 
           }
         } else {
           monitor.setReference(pair, {
-            modelName: found.modelName,
-            modelVersion: found.modelVersion,
+            modelName: found.version.name,
+            modelVersion: found.version.version,
             timeframe: found.contract.timeframe,
             featureSchemaVersion: found.contract.featureSchemaVersion,
             reference: found.contract.reference,

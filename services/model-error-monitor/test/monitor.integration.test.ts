@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
-  createElasticClient,
-  createKafka,
   createLogger,
   createMetricsRegistry,
+  deleteIndices,
   deleteTopics,
   MessageProducer,
   PredictionError,
@@ -16,6 +14,14 @@ import {
   type Kafka,
   type Prediction,
 } from '@crypto-predict/core';
+import {
+  collectTopic,
+  eventually,
+  testElastic,
+  testKafka,
+  testStack,
+  uniquePrefix,
+} from '@crypto-predict/core/testing';
 import type { Registry } from 'prom-client';
 import {
   fromErrorDocument,
@@ -27,8 +33,6 @@ import { loadMonitorConfig } from '../src/config.js';
 import { computeWindowMetrics, sampleFromRecord } from '../src/domain/rolling-metrics.js';
 import { candle, MINUTE, prediction, T0 } from '../src/testing/fixtures.js';
 
-const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
-const ELASTICSEARCH_URL = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:19200';
 const TIMEOUT_MS = 90_000;
 
 interface Run {
@@ -41,9 +45,10 @@ interface Run {
 }
 
 function config(prefix: string) {
+  const stack = testStack();
   return loadMonitorConfig({
-    KAFKA_BROKERS,
-    ELASTICSEARCH_URL,
+    KAFKA_BROKERS: stack.kafkaBrokers,
+    ELASTICSEARCH_URL: stack.elasticsearchUrl,
     TOPIC_PREFIX: prefix,
     OPS_PORT: '0',
     PAIRS: 'BTC/USDT',
@@ -61,18 +66,13 @@ function startApp(run: Run, registry: Registry): MonitorApp {
     elastic: run.elastic,
     registry,
     refreshIndex: true,
-    contracts: { fetch: () => Promise.resolve(null) },
+    contracts: { aliasContract: () => Promise.resolve(null) },
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/** Core's `eventually` with this suite's longer timeout (a monitor start-up takes a while). */
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return eventually(what, probe, TIMEOUT_MS);
 }
 
 async function documents(elastic: ElasticClient, index: string): Promise<Map<string, Record<string, unknown>>> {
@@ -88,9 +88,9 @@ async function counter(registry: Registry, name: string, labels: Record<string, 
 }
 
 async function setUp(): Promise<Run> {
-  const prefix = `t-${randomUUID().slice(0, 8)}`;
-  const kafka = createKafka({ brokers: KAFKA_BROKERS, clientId: `${prefix}-test` });
-  const elastic = createElasticClient(ELASTICSEARCH_URL);
+  const prefix = uniquePrefix();
+  const kafka = testKafka(`${prefix}-test`);
+  const elastic = testElastic();
   const producer = await MessageProducer.connect(kafka, { prefix, lingerMs: 0 });
   return {
     prefix,
@@ -108,10 +108,7 @@ async function tearDown(run: Run): Promise<void> {
     topicName(run.prefix, t),
   );
   await deleteTopics(run.kafka, [...topics, ...topics.map((t) => `${t}.dlq`)]).catch(() => undefined);
-  await run.elastic.indices.delete({ index: `${run.prefix}-*` }).catch(() => undefined);
-  for (const index of [run.errorIndex, run.pendingIndex, `${run.prefix}-model-error-monitor-actuals`]) {
-    await run.elastic.indices.deleteIndexTemplate({ name: `${index}-template` }).catch(() => undefined);
-  }
+  await deleteIndices(run.elastic, `${run.prefix}-*`);
   await run.elastic.close();
 }
 
@@ -173,7 +170,7 @@ describe('model-error-monitor against Kafka and Elasticsearch', { timeout: 240_0
 
       const docs = await waitFor('three error records', async () => {
         const found = await documents(run.elastic, run.errorIndex);
-        return found.size >= 3 ? found : null;
+        return found.size >= 3 ? found : undefined;
       });
       assert.equal(docs.size, 3, 'A, B and C are resolved; D is still pending');
 
@@ -244,7 +241,7 @@ describe('model-error-monitor against Kafka and Elasticsearch', { timeout: 240_0
       );
       assert.match(metrics, /model_error_monitor_window_actual_missing\{[^}]*horizon="1"[^}]*window="1h"[^}]*\} 1\b/);
 
-      const published = await readTopic(run, TOPICS.predictionErrors.name, 3);
+      const published = await readTopic(run, 3);
       assert.deepEqual(
         published.map((r) => r.predictionId).sort(),
         [a.id, b.id, c.id].sort(),
@@ -258,14 +255,14 @@ describe('model-error-monitor against Kafka and Elasticsearch', { timeout: 240_0
       await waitFor('the re-published predictions to be consumed', async () =>
         (await counter(registry, 'model_error_monitor_predictions_total', { outcome: 'duplicate-prediction' })) >= 3
           ? true
-          : null,
+          : undefined,
       );
       const afterwards = await documents(run.elastic, run.errorIndex);
       assert.equal(afterwards.size, 3, 'still three error documents');
       assert.deepEqual(afterwards, before, 'the documents are unchanged');
       const pending = await documents(run.elastic, run.pendingIndex);
       assert.equal(pending.size, 1, 'D is pending once');
-      const published = await readTopic(run, TOPICS.predictionErrors.name, 3, 3_000);
+      const published = await readTopic(run, 3, 3_000);
       assert.equal(published.length, 3, 'no second record on the topic');
     });
   });
@@ -289,7 +286,7 @@ describe('model-error-monitor against Kafka and Elasticsearch', { timeout: 240_0
       ];
       await run.producer.send(TOPICS.predictions, waiting);
       await waitFor('both predictions pending', async () =>
-        (await counter(first, 'model_error_monitor_predictions_total', { outcome: 'pending' })) >= 2 ? true : null,
+        (await counter(first, 'model_error_monitor_predictions_total', { outcome: 'pending' })) >= 2 ? true : undefined,
       );
       await app1.stop();
 
@@ -317,7 +314,7 @@ describe('model-error-monitor against Kafka and Elasticsearch', { timeout: 240_0
         await run.producer.send(TOPICS.candles, candles({ 10: 104, 15: 95 }));
         const docs = await waitFor('both restored predictions scored', async () => {
           const found = await documents(run.elastic, run.errorIndex);
-          return found.size >= 2 ? found : null;
+          return found.size >= 2 ? found : undefined;
         });
         const [five, fifteen] = waiting.map((p) => PredictionError.parse(docs.get(p.id)));
         assert.ok(five !== undefined && fifteen !== undefined);
@@ -335,25 +332,14 @@ describe('model-error-monitor against Kafka and Elasticsearch', { timeout: 240_0
   });
 });
 
-/** Reads a topic of the run from the beginning until `count` records arrived or `quietMs` passed. */
-async function readTopic(run: Run, topic: string, count: number, quietMs = 0): Promise<PredictionError[]> {
-  const consumer = run.kafka.consumer({
-    kafkaJS: { groupId: `${run.prefix}-reader-${randomUUID().slice(0, 6)}`, fromBeginning: true },
-  });
-  const records: PredictionError[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topicName(run.prefix, topic)] });
-  await consumer.run({
-    eachMessage: ({ message }) => {
-      records.push(PredictionError.parse(JSON.parse(message.value?.toString('utf8') ?? 'null')));
-      return Promise.resolve();
-    },
-  });
-  try {
-    await waitFor(`${count} records on ${topic}`, () => Promise.resolve(records.length >= count ? true : null));
-    if (quietMs > 0) await new Promise((resolve) => setTimeout(resolve, quietMs));
-    return [...records];
-  } finally {
-    await consumer.disconnect();
-  }
+/** Reads a topic of the run from the beginning until `count` records arrived, and then `quietMs` more. */
+async function readTopic(run: Run, count: number, quietMs = 0): Promise<PredictionError[]> {
+  const quietUntil = Date.now() + quietMs;
+  return collectTopic(
+    run.kafka,
+    run.prefix,
+    TOPICS.predictionErrors,
+    (records) => records.length >= count && Date.now() >= quietUntil,
+    TIMEOUT_MS,
+  );
 }

@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  createElasticClient,
   createKafka,
   createLogger,
   createMetricsRegistry,
   describeError,
+  type ElasticClient,
   type Logger,
   type Prediction,
   type ReadinessCheck,
@@ -15,7 +17,6 @@ import { Authenticator } from './adapters/authenticator.js';
 import { createApiServer } from './adapters/http/server.js';
 import { KafkaPredictionFeed, type PredictionFeed } from './adapters/prediction-feed.js';
 import { ElasticPredictionStore, type PredictionStore } from './adapters/prediction-store.js';
-import { SearchHttp } from './adapters/search-http.js';
 import { StreamHub } from './adapters/stream-hub.js';
 import type { ApiConfig } from './config.js';
 import { LatestCache } from './domain/latest-cache.js';
@@ -61,7 +62,12 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
     ownedKeys = ApiKeyStore.connect(config.DATABASE_URL, config.DATABASE_SCHEMA);
     keys = ownedKeys;
   } else keys = deps.keys;
-  const store = deps.store ?? new ElasticPredictionStore(new SearchHttp(config.ELASTICSEARCH_URL), config.TOPIC_PREFIX);
+  let store: PredictionStore;
+  let ownedElastic: ElasticClient | null = null;
+  if (deps.store === undefined) {
+    ownedElastic = createElasticClient(config.ELASTICSEARCH_URL);
+    store = new ElasticPredictionStore(ownedElastic, config.TOPIC_PREFIX);
+  } else store = deps.store;
   const feed =
     deps.feed !== undefined
       ? deps.feed
@@ -153,6 +159,7 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
       });
       await feed?.stop();
       await ownedKeys?.close();
+      await ownedElastic?.close();
     },
   };
 }

@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, predictionId, type Prediction, type PredictionError } from '@crypto-predict/core';
+import {
+  bulkIndex,
+  createLogger,
+  deleteIndices,
+  predictionId,
+  type Prediction,
+  type PredictionError,
+} from '@crypto-predict/core';
+import { testElastic, testStack, uniquePrefix } from '@crypto-predict/core/testing';
+import { errorDocument, errorIndex } from '@crypto-predict/model-error-monitor/error-index';
+import { actualMissing, scorePrediction } from '@crypto-predict/model-error-monitor/score';
+import { predictionsIndex } from '@crypto-predict/price-predictor/prediction-index';
 import { Registry } from 'prom-client';
 import { ApiKeyStore } from '../src/adapters/api-key-store.js';
-import { SearchHttp } from '../src/adapters/search-http.js';
 import { buildApi, type ApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config.js';
-import { createIndices } from './support/indices.js';
+import { schemaFor } from './support/database.js';
+import { installIndexMappings } from './support/indices.js';
 import { keysCli } from './support/keys-cli.js';
-import { schemaFor, STACK, uniquePrefix } from './support/stack.js';
 
 const NOW = Date.now();
 const MINUTE = 60_000;
@@ -36,42 +46,12 @@ function prediction(minute: number, horizon: number, pair = 'BTC/USDT'): Predict
   };
 }
 
-/** A scored error record as the monitor writes it: `error` predicted − actual, naive the same for the last close. */
-function scored(p: Prediction, actual: number, inInterval: boolean): PredictionError {
-  const error = p.predictedPrice - actual;
-  const naiveError = p.lastClose - actual;
-  const up = p.predictedPrice > p.lastClose;
-  return {
-    v: 1,
-    predictionId: p.id,
-    pair: p.pair,
-    horizon: p.horizon,
-    featureTime: p.featureTime,
-    targetTime: p.targetTime,
-    model: p.model,
-    status: 'scored',
-    lastClose: p.lastClose,
-    predictedPrice: p.predictedPrice,
-    lower: p.lower,
-    upper: p.upper,
-    actualPrice: actual,
-    error,
-    absError: Math.abs(error),
-    squaredError: error * error,
-    pctError: error / actual,
-    directionCorrect: actual === p.lastClose ? null : up === actual > p.lastClose,
-    inInterval,
-    naiveError,
-    naiveAbsError: Math.abs(naiveError),
-    scoredAt: p.targetTime + 1000,
-  };
-}
-
-describe('predictions-api against real OpenSearch/Elasticsearch and PostgreSQL', { timeout: 120_000 }, () => {
+describe('predictions-api against real Elasticsearch 8.19 and PostgreSQL', { timeout: 120_000 }, () => {
+  const stack = testStack();
   const prefix = uniquePrefix();
   const schema = schemaFor(prefix);
-  const search = new SearchHttp(STACK.search);
-  const db = { DATABASE_URL: STACK.database, DATABASE_SCHEMA: schema };
+  const elastic = testElastic();
+  const db = { DATABASE_URL: stack.databaseUrl, DATABASE_SCHEMA: schema };
   let app: ApiApp;
   let key: string;
   const predictions: Prediction[] = [];
@@ -82,44 +62,41 @@ describe('predictions-api against real OpenSearch/Elasticsearch and PostgreSQL',
 
   before(async () => {
     // Index mappings as the predictor and the monitor install them.
-    await createIndices(search, prefix);
+    await installIndexMappings(elastic, prefix);
     for (let minute = 0; minute < 12; minute += 1)
       for (const horizon of [1, 5]) predictions.push(prediction(minute, horizon));
     predictions.push(prediction(3, 5, 'ETH/USDT'));
     const old = prediction(-3000, 5); // older than the warm-up look-back, must not be the latest anyway
     predictions.push(old);
     const five = predictions.filter((p) => p.pair === 'BTC/USDT' && p.horizon === 5 && p.featureTime >= T0);
-    errors.push(
-      scored(five[0] as Prediction, 90_010, true),
-      scored(five[1] as Prediction, 89_990, false),
-      scored(five[2] as Prediction, 90_002, true),
-    );
-    errors.push({
-      ...scored(five[3] as Prediction, 90_000, true),
-      status: 'actual-missing',
-      actualPrice: null,
-      error: null,
-      absError: null,
-      squaredError: null,
-      pctError: null,
-      directionCorrect: null,
-      inInterval: null,
-      naiveError: null,
-      naiveAbsError: null,
-    });
-    await search.bulkIndex(
+    // Error records as the monitor scores them; intervals are [89 000, 91 000], so 91 500 is outside.
+    const scoredAt = (p: Prediction) => p.targetTime + 1000;
+    for (const [i, actual] of [90_010, 91_500, 90_002].entries()) {
+      const p = five[i] as Prediction;
+      errors.push(scorePrediction(p, actual, scoredAt(p)));
+    }
+    errors.push(actualMissing(five[3] as Prediction, scoredAt(five[3] as Prediction)));
+    const byId = new Map(predictions.map((p) => [p.id, p]));
+    const written = await bulkIndex(
+      elastic,
       [
-        ...predictions.map((p) => ({ index: `${prefix}-predictions`, id: p.id, document: p })),
-        ...errors.map((e) => ({ index: `${prefix}-prediction-errors`, id: e.predictionId, document: e })),
+        ...predictions.map((p) => ({ index: predictionsIndex(prefix), id: p.id, document: p })),
+        ...errors.map((e) => {
+          const scoredPrediction = byId.get(e.predictionId);
+          assert.ok(scoredPrediction !== undefined, `error record ${e.predictionId} must be of a stored prediction`);
+          // The document exactly as the monitor writes it.
+          return { index: errorIndex(prefix), id: e.predictionId, document: errorDocument(e, scoredPrediction) };
+        }),
       ],
       { refresh: 'wait_for' },
     );
+    assert.deepEqual(written.failed, [], 'the owners’ mappings must accept every document');
     const created = await keysCli(['create', '--name', 'integration'], db);
     key = created.stdout.trim();
     assert.match(key, /^cpk_[A-Za-z0-9_-]{43}$/, 'the CLI must print the key alone on stdout');
     const config = loadApiConfig({
       PORT: '0',
-      ELASTICSEARCH_URL: STACK.search,
+      ELASTICSEARCH_URL: stack.elasticsearchUrl,
       ...db,
       TOPIC_PREFIX: prefix,
       FEED_ENABLED: 'false',
@@ -133,14 +110,15 @@ describe('predictions-api against real OpenSearch/Elasticsearch and PostgreSQL',
 
   after(async () => {
     await app?.stop();
-    await search.deleteIndex(`${prefix}-*`);
-    const store = ApiKeyStore.connect(STACK.database, schema);
+    await deleteIndices(elastic, `${prefix}-*`);
+    await elastic.close();
+    const store = ApiKeyStore.connect(stack.databaseUrl, schema);
     await store.dropSchema();
     await store.close();
   });
 
   it('stores the key hashed, never in clear', async () => {
-    const store = ApiKeyStore.connect(STACK.database, schema);
+    const store = ApiKeyStore.connect(stack.databaseUrl, schema);
     try {
       const listed = await store.list();
       assert.equal(listed.length, 1);

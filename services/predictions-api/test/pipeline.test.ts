@@ -1,88 +1,50 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  createKafka,
   createLogger,
+  deleteIndices,
   deleteTopics,
   ensureTopics,
-  FEATURE_SCHEMA_VERSION,
   MessageProducer,
   topicName,
   TOPICS,
   type FeatureRow,
   type Prediction,
 } from '@crypto-predict/core';
+import { eventually, MlflowAdmin, testElastic, testKafka, testStack, uniquePrefix } from '@crypto-predict/core/testing';
+import {
+  expectedPredictions,
+  featureRow,
+  fixtureContract,
+  fixtureOnnx,
+  predictorTestEnv,
+} from '@crypto-predict/price-predictor/test-fixtures';
 import { Registry } from 'prom-client';
 import { ApiKeyStore } from '../src/adapters/api-key-store.js';
-import { SearchHttp } from '../src/adapters/search-http.js';
 import { buildApi, type ApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config.js';
+import { schemaFor } from './support/database.js';
 import { keysCli } from './support/keys-cli.js';
-import { MlflowAdmin } from './support/mlflow-admin.js';
-import { eventually, schemaFor, STACK, uniquePrefix } from './support/stack.js';
 
 /*
  * The serving path end to end: a model registered in a real MLflow, the price-predictor run as its
- * own process (as deployed), feature rows through a real Kafka, predictions into the real search
- * store and topic, and this API answering with them, computed here independently.
+ * own process (as deployed), feature rows through a real Kafka, predictions into the real
+ * Elasticsearch and topic, and this API answering with them, computed independently from the
+ * fixture model's weights (the predictor's test fixtures).
  */
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURES = path.join(REPO, 'services/price-predictor/test/fixtures');
-const WEIGHTS = JSON.parse(readFileSync(path.join(FIXTURES, 'linear-weights.json'), 'utf8')) as {
-  v1: { W: number[][]; b: number[] };
-};
-const SCALE: Record<string, number> = { '1': 1.5, '5': 3.25, '15': 5.5, '60': 11 };
-const HORIZONS = [1, 5, 15, 60];
-
-function contract(modelName: string): Record<string, unknown> {
-  const golden = JSON.parse(
-    readFileSync(path.join(REPO, 'packages/core/golden/model-contract.json'), 'utf8'),
-  ) as Record<string, unknown>;
-  return {
-    ...golden,
-    modelName,
-    featureSchemaVersion: FEATURE_SCHEMA_VERSION,
-    horizons: HORIZONS,
-    features: ['log_return_1', 'rsi_14', 'volatility_30'],
-    onnx: { file: 'model.onnx', input: 'features', inputType: 'float64', output: 'log_returns' },
-    intervals: { method: 'conformal-vol-normalised', coverage: 0.9, volatilityFeature: 'volatility_30', scale: SCALE },
-  };
-}
-
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
 
+/** Feature rows of the last half hour (inside the API's warm-up look-back). */
 function row(i: number): FeatureRow {
-  return {
-    v: 1,
-    featureSchemaVersion: FEATURE_SCHEMA_VERSION,
-    pair: 'BTC/USDT',
-    timeframe: '1m',
-    time: BASE + i * 60_000,
-    close: 95_000 + 7 * i,
-    features: { log_return_1: 0.0003 * (i - 1), rsi_14: 45 + i, volatility_30: 0.0005 + 0.00001 * i, macd_hist: null },
-  };
-}
-
-/** The prediction the predictor must make for a row and horizon: x·W + b and the contract's interval rule. */
-function expected(r: FeatureRow, horizonIndex: number) {
-  const x = [r.features.log_return_1, r.features.rsi_14, r.features.volatility_30].map((v) => v ?? Number.NaN);
-  const p =
-    x.reduce((sum, value, f) => sum + value * (WEIGHTS.v1.W[f]?.[horizonIndex] ?? Number.NaN), 0) +
-    (WEIGHTS.v1.b[horizonIndex] ?? Number.NaN);
-  const halfWidth = (SCALE[String(HORIZONS[horizonIndex])] ?? Number.NaN) * (r.features.volatility_30 ?? Number.NaN);
-  return {
-    p,
-    price: r.close * Math.exp(p),
-    lower: r.close * Math.exp(p - halfWidth),
-    upper: r.close * Math.exp(p + halfWidth),
-  };
+  return featureRow(i, { time: BASE + i * 60_000 });
 }
 
 const near = (actual: number, want: number, what: string): void => {
@@ -90,16 +52,17 @@ const near = (actual: number, want: number, what: string): void => {
 };
 
 describe(
-  'pipeline: MLflow model → price-predictor process → Kafka and search store → predictions-api',
+  'pipeline: MLflow model → price-predictor process → Kafka and Elasticsearch → predictions-api',
   { timeout: 180_000 },
   () => {
+    const stack = testStack();
     const prefix = uniquePrefix();
     const schema = schemaFor(prefix);
     const modelName = `price-BTC-USDT-1m-${prefix}`;
-    const mlflow = new MlflowAdmin(STACK.mlflow);
-    const search = new SearchHttp(STACK.search);
-    const kafka = createKafka({ brokers: STACK.kafka, clientId: `test-${prefix}` });
-    const db = { DATABASE_URL: STACK.database, DATABASE_SCHEMA: schema };
+    const mlflow = new MlflowAdmin(stack.mlflowUri, 'predictions-api');
+    const elastic = testElastic();
+    const kafka = testKafka(`test-${prefix}`);
+    const db = { DATABASE_URL: stack.databaseUrl, DATABASE_SCHEMA: schema };
     let producer: MessageProducer;
     let api: ApiApp;
     let predictor: ChildProcess | null = null;
@@ -126,8 +89,8 @@ describe(
     before(async () => {
       workDir = await mkdtemp(path.join(tmpdir(), 'pipeline-'));
       const version = await mlflow.registerVersion(modelName, {
-        'model.onnx': readFileSync(path.join(FIXTURES, 'linear-v1-f64.onnx')),
-        'contract.json': JSON.stringify(contract(modelName)),
+        'model.onnx': fixtureOnnx('linear-v1-f64'),
+        'contract.json': JSON.stringify(fixtureContract({ modelName })),
       });
       await mlflow.setAlias(modelName, 'champion', version);
       await ensureTopics(kafka, [
@@ -139,8 +102,8 @@ describe(
       api = buildApi(
         loadApiConfig({
           PORT: '0',
-          ELASTICSEARCH_URL: STACK.search,
-          KAFKA_BROKERS: STACK.kafka,
+          ELASTICSEARCH_URL: stack.elasticsearchUrl,
+          KAFKA_BROKERS: stack.kafkaBrokers,
           TOPIC_PREFIX: prefix,
           FEED_SETTLE_MS: '5000',
           ...db,
@@ -157,9 +120,9 @@ describe(
       await producer?.disconnect();
       const topics = ['features', 'predictions', 'alerts'].map((name) => topicName(prefix, name));
       await deleteTopics(kafka, [...topics, `${topicName(prefix, 'features')}.dlq`]).catch(() => undefined);
-      await search.deleteIndex(`${prefix}-*`);
-      await search.deleteIndexTemplate(`${prefix}-predictions-template`);
-      const store = ApiKeyStore.connect(STACK.database, schema);
+      await deleteIndices(elastic, `${prefix}-*`);
+      await elastic.close();
+      const store = ApiKeyStore.connect(stack.databaseUrl, schema);
       await store.dropSchema().catch(() => undefined);
       await store.close();
       await mlflow.cleanup();
@@ -174,15 +137,7 @@ describe(
         cwd: REPO,
         env: {
           ...process.env,
-          KAFKA_BROKERS: STACK.kafka,
-          ELASTICSEARCH_URL: STACK.search,
-          MLFLOW_TRACKING_URI: STACK.mlflow,
-          TOPIC_PREFIX: prefix,
-          OPS_PORT: '0',
-          MODEL_NAME: modelName,
-          MODEL_POLL_MS: '1000',
-          MODEL_CACHE_DIR: path.join(workDir, 'models'),
-          CONSUMER_GROUP: `${prefix}-predictor`,
+          ...predictorTestEnv({ prefix, modelName, cacheDir: path.join(workDir, 'models'), pollMs: 1000 }),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -192,16 +147,16 @@ describe(
       predictorExit = new Promise((resolve) => child.once('exit', () => resolve()));
 
       const latest = await latestAt(row(2).time);
-      HORIZONS.forEach((horizon, h) => {
+      for (const want of expectedPredictions(row(2), 'v1')) {
+        const { horizon } = want;
         const got = latest.find((p) => p.horizon === horizon);
         assert.ok(got !== undefined, `horizon ${horizon} must be served`);
-        const want = expected(row(2), h);
         assert.deepEqual(got.model, { name: modelName, version: '1', servedBy: 'champion' });
-        near(got.predictedLogReturn, want.p, `h=${horizon} log return`);
-        near(got.predictedPrice, want.price, `h=${horizon} price`);
+        near(got.predictedLogReturn, want.predictedLogReturn, `h=${horizon} log return`);
+        near(got.predictedPrice, want.predictedPrice, `h=${horizon} price`);
         near(got.lower, want.lower, `h=${horizon} lower`);
         near(got.upper, want.upper, `h=${horizon} upper`);
-      });
+      }
 
       const history = await eventually('all 12 predictions in the API history', async () => {
         const response = await get(`/v1/predictions?pair=BTC/USDT&from=${row(0).time}&order=asc`);
@@ -209,10 +164,10 @@ describe(
         return body.predictions.length === 12 ? body.predictions : undefined;
       });
       for (const [i, r] of rows.entries()) {
-        for (const [h, horizon] of HORIZONS.entries()) {
-          const got = history.find((p) => p.featureTime === r.time && p.horizon === horizon);
-          assert.ok(got !== undefined, `row ${i} horizon ${horizon} must be in the history`);
-          near(got.predictedPrice, expected(r, h).price, `row ${i} h=${horizon} price`);
+        for (const want of expectedPredictions(r, 'v1')) {
+          const got = history.find((p) => p.featureTime === r.time && p.horizon === want.horizon);
+          assert.ok(got !== undefined, `row ${i} horizon ${want.horizon} must be in the history`);
+          near(got.predictedPrice, want.predictedPrice, `row ${i} h=${want.horizon} price`);
         }
       }
 
@@ -247,7 +202,7 @@ describe(
       const latest = await latestAt(next.time);
       near(
         latest.find((p) => p.horizon === 5)?.predictedPrice ?? Number.NaN,
-        expected(next, 1).price,
+        expectedPredictions(next, 'v1').find((want) => want.horizon === 5)?.predictedPrice ?? Number.NaN,
         'latest h=5 price',
       );
     });

@@ -1,17 +1,21 @@
 import {
+  createElasticClient,
   createKafka,
   createLogger,
   createMetricsRegistry,
   deadLetterTopic,
   describeError,
+  elasticReachable,
   ensureTopics,
   MessageProducer,
+  MlflowRegistry,
   startConsumer,
   startOpsServer,
   timeframeMs,
   topicName,
   TOPICS,
   type Alert,
+  type ElasticClient,
   type Kafka,
   type Logger,
   type OpsServer,
@@ -20,10 +24,8 @@ import {
 } from '@crypto-predict/core';
 import type { Registry } from 'prom-client';
 import { defaultModelName, type PredictorConfig } from './config.js';
-import { MlflowRegistry } from './adapters/mlflow-registry.js';
 import { ModelLoader } from './adapters/model-loader.js';
 import { ensurePredictionsTemplate, indexPredictions } from './adapters/prediction-index.js';
-import { SearchHttp } from './adapters/search-http.js';
 import { twoSidedZ } from './domain/normal-quantile.js';
 import { createPredictorMetrics } from './metrics.js';
 import { createBatchHandler } from './batch-handler.js';
@@ -34,7 +36,7 @@ export const SERVICE = 'price-predictor';
 export interface PredictorDependencies {
   log?: Logger;
   kafka?: Kafka;
-  search?: SearchHttp;
+  elastic?: ElasticClient;
   registry?: Registry;
   /** Wall clock for `createdAt`; tests pass their own. */
   clock?: () => number;
@@ -58,7 +60,8 @@ export interface PredictorApp {
 export function buildPredictor(config: PredictorConfig, deps: PredictorDependencies = {}): PredictorApp {
   const log = deps.log ?? createLogger(SERVICE, config.LOG_LEVEL);
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: SERVICE });
-  const search = deps.search ?? new SearchHttp(config.ELASTICSEARCH_URL);
+  const ownElastic = deps.elastic === undefined;
+  const elastic = deps.elastic ?? createElasticClient(config.ELASTICSEARCH_URL);
   const registry = deps.registry ?? createMetricsRegistry(SERVICE);
   const clock = deps.clock ?? Date.now;
   const metrics = createPredictorMetrics(registry);
@@ -115,7 +118,7 @@ export function buildPredictor(config: PredictorConfig, deps: PredictorDependenc
 
   const publish = async (predictions: Prediction[]): Promise<void> => {
     if (predictions.length === 0 || producer === null) return;
-    const result = await indexPredictions(search, config.TOPIC_PREFIX, predictions, {
+    const result = await indexPredictions(elastic, config.TOPIC_PREFIX, predictions, {
       refresh: deps.refreshIndex ?? false,
     });
     if (result.failed.length > 0) {
@@ -135,7 +138,7 @@ export function buildPredictor(config: PredictorConfig, deps: PredictorDependenc
         port: config.OPS_PORT,
         registry,
         readiness: [
-          { name: 'elasticsearch', check: () => search.ping() },
+          { name: 'elasticsearch', check: () => elasticReachable(elastic) },
           { name: 'kafka', check: () => consuming },
         ],
       });
@@ -146,7 +149,7 @@ export function buildPredictor(config: PredictorConfig, deps: PredictorDependenc
         { name: topicName(config.TOPIC_PREFIX, TOPICS.predictions.name), partitions: TOPICS.predictions.partitions },
         { name: topicName(config.TOPIC_PREFIX, TOPICS.alerts.name), partitions: TOPICS.alerts.partitions },
       ]);
-      await ensurePredictionsTemplate(search, config.TOPIC_PREFIX);
+      await ensurePredictionsTemplate(elastic, config.TOPIC_PREFIX);
       producer = await MessageProducer.connect(kafka, { prefix: config.TOPIC_PREFIX });
       // The first poll decides what serves the first rows; a failed poll leaves the ladder to naive.
       await Promise.all([...pairs.values()].map((predictor) => predictor.poll()));
@@ -187,6 +190,7 @@ export function buildPredictor(config: PredictorConfig, deps: PredictorDependenc
         .catch((error: unknown) => log.warn({ err: describeError(error) }, 'producer stop failed'));
       producer = null;
       await ops?.close();
+      if (ownElastic) await elastic.close().catch(() => undefined);
     },
   };
 }

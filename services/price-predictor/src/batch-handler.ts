@@ -10,7 +10,7 @@ export interface PairPredicting {
 export interface BatchHandlerOptions {
   timeframe: string;
   pairs: ReadonlyMap<string, PairPredicting>;
-  /** Makes the predictions durable (search store, then topic); a throw makes the consumer retry the batch. */
+  /** Makes the predictions durable (Elasticsearch, then topic); a throw makes the consumer retry the batch. */
   publish: (predictions: Prediction[]) => Promise<void>;
   clock: () => number;
   metrics: PredictorMetrics;

@@ -3,30 +3,23 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, type Prediction } from '@crypto-predict/core';
+import { createLogger, MlflowRegistry, type Prediction } from '@crypto-predict/core';
+import { FakeMlflow } from '@crypto-predict/core/testing';
 import { Registry } from 'prom-client';
-import { MlflowRegistry } from './adapters/mlflow-registry.js';
 import { ModelLoader } from './adapters/model-loader.js';
-import { twoSidedZ } from './domain/normal-quantile.js';
 import { createPredictorMetrics } from './metrics.js';
 import { PairPredictor, type RefusalReport } from './pair-predictor.js';
-import { FakeMlflow } from './test-support/fake-mlflow.js';
 import {
   expectedLogReturns,
   featureRow,
+  FIXTURE_SETTINGS,
   fixtureContract,
   fixtureOnnx,
   inputsOf,
   sameLogReturns,
 } from './test-support/fixtures.js';
 
-const settings = {
-  horizons: [1, 5, 15, 60],
-  naiveCoverage: 0.9,
-  naiveZ: twoSidedZ(0.9),
-  naiveVolatilityFeature: 'volatility_30',
-  candleMinutes: 1,
-};
+const settings = FIXTURE_SETTINGS;
 
 describe('PairPredictor', () => {
   let mlflow: FakeMlflow;

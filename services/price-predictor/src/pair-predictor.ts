@@ -1,4 +1,12 @@
-import { AppError, describeError, FEATURE_SCHEMA_VERSION, type FeatureRow, type Logger } from '@crypto-predict/core';
+import {
+  AppError,
+  describeError,
+  FEATURE_SCHEMA_VERSION,
+  type FeatureRow,
+  type Logger,
+  type MlflowRegistry,
+  type ModelVersionRef,
+} from '@crypto-predict/core';
 import {
   predictBatch,
   ServingLadder,
@@ -9,7 +17,6 @@ import {
   type RungView,
   type ServableModel,
 } from './domain/serving-ladder.js';
-import type { MlflowRegistry, ModelVersionRef } from './adapters/mlflow-registry.js';
 import type { ModelLoader } from './adapters/model-loader.js';
 import { setServingRung, type PredictorMetrics } from './metrics.js';
 

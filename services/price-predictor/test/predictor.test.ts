@@ -4,51 +4,39 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  createKafka,
   createLogger,
+  deleteIndices,
   deleteTopics,
   ensureTopics,
   MessageProducer,
   Prediction,
+  searchAll,
   topicName,
   TOPICS,
   type FeatureRow,
 } from '@crypto-predict/core';
+import { eventually, MlflowAdmin, testElastic, testKafka, testStack, uniquePrefix } from '@crypto-predict/core/testing';
 import { Registry } from 'prom-client';
 import { buildPredictor, type PredictorApp } from '../src/app.js';
 import { predictionsIndex } from '../src/adapters/prediction-index.js';
-import { SearchHttp } from '../src/adapters/search-http.js';
 import { loadPredictorConfig } from '../src/config.js';
 import {
-  expectedLogReturns,
+  expectedPredictions,
   featureRow,
   fixtureContract,
   fixtureOnnx,
-  INTERVAL_SCALE,
-  inputsOf,
+  predictorTestEnv,
 } from '../src/test-support/fixtures.js';
-import { MlflowAdmin } from './support/mlflow-admin.js';
-import { eventually, STACK, uniquePrefix } from './support/stack.js';
 
 /** Φ⁻¹(0.95), from scipy.stats.norm.ppf: the naive 90% interval's z, independent of the code under test. */
 const Z90 = 1.6448536269514722;
 
-/** What the predictor must write for a row, computed here from the weights and the contract rule. */
+/** What the predictor must write for a row, computed from the weights and the contract rule. */
 function expectedFor(row: FeatureRow, version: string, weights: 'v1' | 'v2', modelName: string) {
-  const p = expectedLogReturns(weights, inputsOf(row));
-  const v = row.features.volatility_30 ?? Number.NaN;
-  return [1, 5, 15, 60].map((h, i) => {
-    const logReturn = p[i] ?? Number.NaN;
-    const scale = INTERVAL_SCALE[String(h)] ?? Number.NaN;
-    return {
-      id: `BTC-USDT:${h}:${row.time}:${modelName}@${version}`,
-      horizon: h,
-      predictedLogReturn: logReturn,
-      predictedPrice: row.close * Math.exp(logReturn),
-      lower: row.close * Math.exp(logReturn - scale * v),
-      upper: row.close * Math.exp(logReturn + scale * v),
-    };
-  });
+  return expectedPredictions(row, weights).map((want) => ({
+    ...want,
+    id: `BTC-USDT:${want.horizon}:${row.time}:${modelName}@${version}`,
+  }));
 }
 
 const close = (actual: number, expected: number, what: string): void => {
@@ -58,12 +46,13 @@ const close = (actual: number, expected: number, what: string): void => {
   );
 };
 
-describe('price-predictor against real Kafka, OpenSearch/Elasticsearch and MLflow', { timeout: 180_000 }, () => {
+describe('price-predictor against real Kafka, Elasticsearch 8.19 and MLflow', { timeout: 180_000 }, () => {
+  const stack = testStack();
   const prefix = uniquePrefix();
   const modelName = `price-BTC-USDT-1m-${prefix}`;
-  const mlflow = new MlflowAdmin(STACK.mlflow);
-  const search = new SearchHttp(STACK.search);
-  const kafka = createKafka({ brokers: STACK.kafka, clientId: `test-${prefix}` });
+  const mlflow = new MlflowAdmin(stack.mlflowUri, 'price-predictor');
+  const elastic = testElastic();
+  const kafka = testKafka(`test-${prefix}`);
   let producer: MessageProducer;
   let app: PredictorApp;
   let cacheDir: string;
@@ -71,15 +60,15 @@ describe('price-predictor against real Kafka, OpenSearch/Elasticsearch and MLflo
 
   const send = (rows: FeatureRow[]) => producer.send(TOPICS.features, rows);
   const stored = async (): Promise<Prediction[]> => {
-    await search.refresh(index);
-    const json = (await search.search(index, { size: 1000, query: { match_all: {} } })) as {
-      hits: { hits: { _id: string; _source: unknown }[] };
-    };
-    return json.hits.hits.map((hit) => {
+    await elastic.indices.refresh({ index, ignore_unavailable: true });
+    const predictions: Prediction[] = [];
+    const all = searchAll(elastic, { index, query: { match_all: {} }, sort: [{ id: 'asc' }], pageSize: 50 });
+    for await (const hit of all) {
       const prediction = Prediction.parse(hit._source);
       assert.equal(hit._id, prediction.id, 'the document _id must be the prediction id');
-      return prediction;
-    });
+      predictions.push(prediction);
+    }
+    return predictions;
   };
   const storedFor = async (rows: FeatureRow[], perRow = 4): Promise<Prediction[]> =>
     eventually(`predictions of ${rows.length} rows in ${index}`, async () => {
@@ -98,15 +87,7 @@ describe('price-predictor against real Kafka, OpenSearch/Elasticsearch and MLflo
     await ensureTopics(kafka, [{ name: topicName(prefix, 'features'), partitions: 1 }]);
     producer = await MessageProducer.connect(kafka, { prefix });
     const config = loadPredictorConfig({
-      KAFKA_BROKERS: STACK.kafka,
-      ELASTICSEARCH_URL: STACK.search,
-      MLFLOW_TRACKING_URI: STACK.mlflow,
-      TOPIC_PREFIX: prefix,
-      OPS_PORT: '0',
-      MODEL_NAME: modelName,
-      MODEL_POLL_MS: '300',
-      MODEL_CACHE_DIR: cacheDir,
-      CONSUMER_GROUP: `${prefix}-predictor`,
+      ...predictorTestEnv({ prefix, modelName, cacheDir, pollMs: 300 }),
       LOG_LEVEL: 'warn',
     });
     app = buildPredictor(config, {
@@ -126,8 +107,8 @@ describe('price-predictor against real Kafka, OpenSearch/Elasticsearch and MLflo
       topicName(prefix, 'predictions'),
       topicName(prefix, 'alerts'),
     ]).catch(() => undefined);
-    await search.deleteIndex(`${prefix}-*`);
-    await search.deleteIndexTemplate(`${index}-template`);
+    await deleteIndices(elastic, `${prefix}-*`);
+    await elastic.close();
     await mlflow.cleanup();
     await rm(cacheDir, { recursive: true, force: true });
   });

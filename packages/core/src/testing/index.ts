@@ -1,8 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import { createElasticClient, type ElasticClient } from '../elasticsearch.js';
 import { createKafka, type Kafka } from '../kafka/client.js';
 import { parseMessage } from '../kafka/consumer.js';
 import { topicName, type TopicSpec } from '../topics.js';
+
+export { FakeMlflow } from './fake-mlflow.js';
+export { MlflowAdmin } from './mlflow-admin.js';
+export { seededNormal, seededRandom } from './random.js';
+
+/** Where the local stack's servers are (scripts/stack.sh): the environment, with the stack's defaults. */
+export interface TestStack {
+  kafkaBrokers: string;
+  elasticsearchUrl: string;
+  databaseUrl: string;
+  mlflowUri: string;
+}
+
+export function testStack(env: Record<string, string | undefined> = process.env): TestStack {
+  return {
+    kafkaBrokers: env.KAFKA_BROKERS ?? '127.0.0.1:19092',
+    elasticsearchUrl: env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:19200',
+    databaseUrl: env.DATABASE_URL ?? 'postgres://crypto:crypto@127.0.0.1:15432/crypto',
+    mlflowUri: env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:15000',
+  };
+}
 
 /** A prefix unique to one test, for its topics, indices, groups and databases. */
 export function uniquePrefix(label = 't'): string {
@@ -34,7 +56,12 @@ export async function eventually<T>(
 }
 
 export function testKafka(clientId = 'test'): Kafka {
-  return createKafka({ brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:19092', clientId });
+  return createKafka({ brokers: testStack().kafkaBrokers, clientId });
+}
+
+/** A client of the stack's Elasticsearch; close it after the test. */
+export function testElastic(): ElasticClient {
+  return createElasticClient(testStack().elasticsearchUrl);
 }
 
 /**
@@ -63,7 +90,11 @@ export async function collectTopic<S extends z.ZodType>(
         await Promise.resolve();
       },
     });
-    await eventually(`enough messages on ${name} (have ${messages.length})`, () => (done(messages) ? true : undefined), timeoutMs);
+    await eventually(
+      `enough messages on ${name} (have ${messages.length})`,
+      () => (done(messages) ? true : undefined),
+      timeoutMs,
+    );
   } finally {
     await consumer.disconnect();
   }

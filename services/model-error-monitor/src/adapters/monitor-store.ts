@@ -1,4 +1,12 @@
-import { AppError, ensureIndexTemplate, indexName, type ElasticClient, type PredictionError } from '@crypto-predict/core';
+import {
+  AppError,
+  ensureIndexTemplate,
+  indexName,
+  searchAll,
+  type ElasticClient,
+  type estypes,
+  type PredictionError,
+} from '@crypto-predict/core';
 import type { ScorablePrediction } from '../domain/scorable-prediction.js';
 import { ERROR_INDEX_MAPPINGS, errorDocument, errorIndex, fromErrorDocument } from './error-index-mapping.js';
 
@@ -64,7 +72,8 @@ export interface StoredError {
   prediction: ScorablePrediction;
 }
 
-const PAGE_SIZE = 5_000;
+/** Closes deleted per bulk request when pruning (a page of the search that finds them). */
+const PRUNE_PAGE_SIZE = 1_000;
 
 /**
  * The monitor's Elasticsearch side: the error index (its output, read by the API) and two small
@@ -116,9 +125,18 @@ export class MonitorStore {
       const id = actualId(actual.pair, actual.closeTime);
       operations.push({ index: { _index: this.actuals, _id: id } }, { id, ...actual });
     }
+    return this.bulk(operations);
+  }
+
+  /**
+   * One bulk request. A failed request, or an item refused with 429 or 5xx, throws a retryable
+   * error (the consumer retries the batch rather than dead-letter it); a deleted document that was
+   * already gone and a create-only record that already exists are not failures; anything else
+   * refused is returned.
+   */
+  private async bulk(operations: unknown[]): Promise<StoreResult> {
     const result: StoreResult = { alreadyStored: new Set(), refused: [] };
     if (operations.length === 0) return result;
-
     let response;
     try {
       response = await this.client.bulk({ operations, refresh: this.options.refresh ?? false });
@@ -165,7 +183,8 @@ export class MonitorStore {
         { bool: { filter: [{ term: { pair: bucket.key } }, { range: { closeTime: { gte: from } } }] } },
         [{ closeTime: 'asc' }, { id: 'asc' }],
       )) {
-        const doc = source as Partial<ActualDoc>;
+        const doc = source as Partial<ActualDoc> | undefined;
+        if (doc === undefined) continue;
         if (typeof doc.pair === 'string' && typeof doc.closeTime === 'number' && typeof doc.close === 'number') {
           out.push({ pair: doc.pair, closeTime: doc.closeTime, close: doc.close, revision: doc.revision ?? 0 });
         }
@@ -193,17 +212,42 @@ export class MonitorStore {
     return out;
   }
 
-  /** Forgets a pair's closes older than `before` (the error index is history and is kept). */
-  async pruneActuals(pair: string, before: number): Promise<void> {
-    try {
-      await this.client.deleteByQuery({
-        index: this.actuals,
-        conflicts: 'proceed',
-        query: { bool: { filter: [{ term: { pair } }, { range: { closeTime: { lt: before } } }] } },
-      });
-    } catch (error) {
-      throw new AppError('STORE_UNAVAILABLE', `could not prune old closes of ${pair}`, { cause: error });
+  /**
+   * Forgets a pair's closes older than `before` (the error index is history and is kept); resolves
+   * how many were deleted. Elasticsearch here has no delete-by-query, so the ids are searched page
+   * by page (search_after on closeTime, id) and each page is deleted in one bulk request. A failure
+   * midway leaves the rest for the next prune: deleting is idempotent.
+   */
+  async pruneActuals(pair: string, before: number): Promise<number> {
+    const query = { bool: { filter: [{ term: { pair } }, { range: { closeTime: { lt: before } } }] } };
+    const sort: Record<string, estypes.SortOrder>[] = [{ closeTime: 'asc' }, { id: 'asc' }];
+    let page: string[] = [];
+    let deleted = 0;
+    const flush = async (): Promise<void> => {
+      const result = await this.bulk(page.map((id) => ({ delete: { _index: this.actuals, _id: id } })));
+      const [refused] = result.refused;
+      if (refused !== undefined) {
+        throw new AppError('INTERNAL', `Elasticsearch refused to prune ${refused.id}: ${refused.reason}`, {
+          retryable: false,
+        });
+      }
+      deleted += page.length;
+      page = [];
+    };
+    const hits = searchAll(this.client, {
+      index: this.actuals,
+      query,
+      sort,
+      source: false,
+      pageSize: PRUNE_PAGE_SIZE,
+    });
+    for await (const hit of hits) {
+      if (hit._id === undefined) continue;
+      page.push(hit._id);
+      if (page.length >= PRUNE_PAGE_SIZE) await flush();
     }
+    if (page.length > 0) await flush();
+    return deleted;
   }
 
   async refresh(): Promise<void> {
@@ -224,7 +268,7 @@ export class MonitorStore {
     }
   }
 
-  private async search(request: Record<string, unknown>) {
+  private async search(request: estypes.SearchRequest): Promise<estypes.SearchResponse> {
     try {
       return await this.client.search(request);
     } catch (error) {
@@ -234,27 +278,13 @@ export class MonitorStore {
     }
   }
 
-  /** Every document matching a query, in `sort` order, page by page (search_after). */
+  /** The sources of every document matching a query, in `sort` order. */
   private async *scan(
     index: string,
-    query: Record<string, unknown>,
-    sort: Record<string, 'asc' | 'desc'>[],
+    query: estypes.QueryDslQueryContainer,
+    sort: Record<string, estypes.SortOrder>[],
   ): AsyncGenerator<unknown> {
-    let after: unknown[] | undefined;
-    for (;;) {
-      const response = await this.search({
-        index,
-        size: PAGE_SIZE,
-        query,
-        sort,
-        ...(after === undefined ? {} : { search_after: after }),
-      });
-      const hits = response.hits.hits;
-      for (const hit of hits) yield hit._source;
-      const last = hits.at(-1);
-      if (hits.length < PAGE_SIZE || last?.sort === undefined) return;
-      after = last.sort;
-    }
+    for await (const hit of searchAll(this.client, { index, query, sort })) yield hit._source;
   }
 }
 

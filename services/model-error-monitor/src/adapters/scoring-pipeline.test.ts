@@ -49,8 +49,8 @@ class FakeSinks implements PipelineSinks {
     this.retrain.push(...requests);
     return Promise.resolve();
   }
-  pruneActuals(): Promise<void> {
-    return Promise.resolve();
+  pruneActuals(): Promise<number> {
+    return Promise.resolve(0);
   }
   storedErrors(): string[] {
     return this.writes.flatMap((w) => w.errors.map((e) => e.record.predictionId));

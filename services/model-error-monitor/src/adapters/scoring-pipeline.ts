@@ -20,8 +20,8 @@ export interface PipelineSinks {
   publishErrors(records: PredictionError[]): Promise<void>;
   publishAlerts(alerts: Alert[]): Promise<void>;
   publishRetrainRequests(requests: RetrainRequest[]): Promise<void>;
-  /** Forgets persisted closes older than `before`; best effort. */
-  pruneActuals(pair: string, before: number): Promise<void>;
+  /** Forgets persisted closes older than `before`, resolving how many; best effort. */
+  pruneActuals(pair: string, before: number): Promise<number>;
 }
 
 /** What a restart reads back. */
@@ -214,9 +214,15 @@ export class ScoringPipeline {
     const last = this.lastPrune.get(pair);
     if (last !== undefined && watermark - last < PRUNE_EVERY_MS) return;
     this.lastPrune.set(pair, watermark);
-    this.options.sinks.pruneActuals(pair, watermark - this.options.retentionMs).catch((error: unknown) => {
-      this.options.log.warn({ pair, err: describeError(error) }, 'could not prune old closes; will try again');
-    });
+    const before = watermark - this.options.retentionMs;
+    this.options.sinks.pruneActuals(pair, before).then(
+      (pruned) => {
+        if (pruned > 0) this.options.log.info({ pair, pruned, before }, 'pruned closes older than the retention');
+      },
+      (error: unknown) => {
+        this.options.log.warn({ pair, err: describeError(error) }, 'could not prune old closes; will try again');
+      },
+    );
   }
 
   private monitored(pair: string): boolean {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { seededRandom } from '../testing/random.js';
+import { seededRandom } from '@crypto-predict/core/testing';
 import { binomialZ, CoverageDrift, type CoverageDriftOptions } from './coverage-drift.js';
 
 const options: CoverageDriftOptions = { window: 200, minSamples: 50, zThreshold: 3, tolerance: 0.05 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Alert, RetrainRequest, type FeatureRow } from '@crypto-predict/core';
 import { MINUTE, scorable, T0 } from '../testing/fixtures.js';
-import { seededNormal } from '../testing/random.js';
+import { seededNormal } from '@crypto-predict/core/testing';
 import type { Resolution } from './actual-joiner.js';
 import { ErrorMonitor, nonOverlapping, type MonitorOptions } from './error-monitor.js';
 import { actualMissing, scorePrediction } from './score.js';

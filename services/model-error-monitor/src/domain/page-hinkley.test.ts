@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { seededNormal } from '../testing/random.js';
+import { seededNormal } from '@crypto-predict/core/testing';
 import { PageHinkley, type PageHinkleyOptions } from './page-hinkley.js';
 
 const options: PageHinkleyOptions = { warmup: 100, delta: 0.25, lambda: 30, clip: 5 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { seededNormal } from '../testing/random.js';
+import { seededNormal } from '@crypto-predict/core/testing';
 import { binIndex, FeatureDrift, populationStabilityIndex } from './psi.js';
 
 describe('binIndex', () => {

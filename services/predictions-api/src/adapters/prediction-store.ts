@@ -1,6 +1,7 @@
-import { AppError, indexName, Prediction } from '@crypto-predict/core';
+import { elasticError, elasticReachable, Prediction, type ElasticClient, type estypes } from '@crypto-predict/core';
+import { errorIndex } from '@crypto-predict/model-error-monitor/error-index';
+import { predictionsIndex } from '@crypto-predict/price-predictor/prediction-index';
 import { z } from 'zod';
-import type { SearchHttp } from './search-http.js';
 import type { Cursor } from '../domain/cursor.js';
 import type { ErrorSums } from '../domain/performance.js';
 
@@ -37,10 +38,6 @@ export interface PredictionStore {
   ping(): Promise<boolean>;
 }
 
-const SearchResponse = z.object({
-  hits: z.object({ hits: z.array(z.unknown()) }),
-  aggregations: z.unknown().optional(),
-});
 /** A history hit, with its (featureTime, id) sort values. */
 const Hit = z.object({ _source: z.unknown(), sort: z.tuple([z.number(), z.string()]).optional() });
 const TopHits = z.object({ top: z.object({ hits: z.object({ hits: z.array(z.object({ _source: z.unknown() })) }) }) });
@@ -66,19 +63,21 @@ const ErrorAggs = z.object({
 });
 
 /**
- * Predictions and prediction errors in Elasticsearch. Every query is built from validated values
- * as term and range clauses; nothing from a request is ever parsed as query syntax.
+ * Predictions and prediction errors in Elasticsearch, in the indices the price-predictor and the
+ * model-error-monitor own (their names come from those services). Every query is built from
+ * validated values as term and range clauses; nothing from a request is ever parsed as query syntax.
+ * A missing index answers nothing; an unreachable or overloaded store is STORE_UNAVAILABLE (503).
  */
 export class ElasticPredictionStore implements PredictionStore {
   private readonly predictions: string;
   private readonly errors: string;
 
   constructor(
-    private readonly client: SearchHttp,
+    private readonly client: ElasticClient,
     prefix: string,
   ) {
-    this.predictions = indexName(prefix, 'predictions');
-    this.errors = indexName(prefix, 'prediction-errors');
+    this.predictions = predictionsIndex(prefix);
+    this.errors = errorIndex(prefix);
   }
 
   async history(request: HistoryRequest): Promise<HistoryPage> {
@@ -94,7 +93,7 @@ export class ElasticPredictionStore implements PredictionStore {
         },
       });
     }
-    const response = await this.search('read prediction history', this.predictions, {
+    const response = await this.search('reading prediction history', this.predictions, {
       track_total_hits: false,
       size: request.limit + 1,
       query: { bool: { filter } },
@@ -112,7 +111,7 @@ export class ElasticPredictionStore implements PredictionStore {
   }
 
   async latest(since: number): Promise<Prediction[]> {
-    const response = await this.search('read the latest predictions', this.predictions, {
+    const response = await this.search('reading the latest predictions', this.predictions, {
       size: 0,
       query: { range: { featureTime: { gte: since } } },
       aggs: {
@@ -147,7 +146,7 @@ export class ElasticPredictionStore implements PredictionStore {
       { range: { targetTime: { gte: request.from, lte: request.to } } },
     ];
     if (request.horizon !== undefined) filter.push({ term: { horizon: request.horizon } });
-    const response = await this.search('aggregate prediction errors', this.errors, {
+    const response = await this.search('aggregating prediction errors', this.errors, {
       size: 0,
       query: { bool: { filter } },
       aggs: {
@@ -181,24 +180,20 @@ export class ElasticPredictionStore implements PredictionStore {
   }
 
   async ping(): Promise<boolean> {
-    return this.client.ping();
+    return elasticReachable(this.client);
   }
 
+  /** One search; a missing index has no hits. Failures are retryable only when the store is unavailable. */
   private async search(
     what: string,
     index: string,
-    body: Record<string, unknown>,
-  ): Promise<z.output<typeof SearchResponse>> {
-    let json: unknown;
+    request: Omit<estypes.SearchRequest, 'index'>,
+  ): Promise<estypes.SearchResponse<unknown>> {
     try {
-      json = await this.client.search(index, body);
+      return await this.client.search({ index, ignore_unavailable: true, allow_no_indices: true, ...request });
     } catch (error) {
-      throw AppError.from(error, 'STORE_UNAVAILABLE', `could not ${what}`);
+      throw elasticError(error, what);
     }
-    const parsed = SearchResponse.safeParse(json);
-    if (!parsed.success)
-      throw new AppError('UPSTREAM_INVALID', `the search store's answer to ${what} is not a search response`);
-    return parsed.data;
   }
 }
 

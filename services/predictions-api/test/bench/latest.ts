@@ -1,6 +1,6 @@
 /**
  * Load on the hot path, GET /v1/predictions/latest, of the API run as its own process against the
- * real stores (keys in PostgreSQL, cache warmed from the search store), with autocannon in another
+ * real stores (keys in PostgreSQL, cache warmed from Elasticsearch), with autocannon in another
  * process. Prints one JSON line: requests/s and latency percentiles per scenario.
  *
  *   npm run -w @crypto-predict/predictions-api bench -- [--duration 10] [--connections 64]
@@ -9,12 +9,13 @@ import { execFile, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { predictionId, type Prediction } from '@crypto-predict/core';
+import { deleteIndices, predictionId, type Prediction } from '@crypto-predict/core';
+import { testElastic, testStack, uniquePrefix } from '@crypto-predict/core/testing';
+import { indexPredictions } from '@crypto-predict/price-predictor/prediction-index';
 import { ApiKeyStore } from '../../src/adapters/api-key-store.js';
-import { SearchHttp } from '../../src/adapters/search-http.js';
-import { createIndices } from '../support/indices.js';
+import { schemaFor } from '../support/database.js';
+import { installIndexMappings } from '../support/indices.js';
 import { keysCli } from '../support/keys-cli.js';
-import { schemaFor, STACK, uniquePrefix } from '../support/stack.js';
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -23,10 +24,11 @@ const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon
 const { values } = parseArgs({
   options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' } },
 });
+const stack = testStack();
 const prefix = uniquePrefix();
 const schema = schemaFor(prefix);
-const search = new SearchHttp(STACK.search);
-const db = { DATABASE_URL: STACK.database, DATABASE_SCHEMA: schema };
+const elastic = testElastic();
+const db = { DATABASE_URL: stack.databaseUrl, DATABASE_SCHEMA: schema };
 
 const now = Math.floor(Date.now() / 60_000) * 60_000;
 const predictions: Prediction[] = [1, 5, 15, 60].map((horizon) => {
@@ -51,18 +53,15 @@ const predictions: Prediction[] = [1, 5, 15, 60].map((horizon) => {
 });
 
 async function main(): Promise<void> {
-  await createIndices(search, prefix);
-  await search.bulkIndex(
-    predictions.map((p) => ({ index: `${prefix}-predictions`, id: p.id, document: p })),
-    { refresh: 'wait_for' },
-  );
+  await installIndexMappings(elastic, prefix);
+  await indexPredictions(elastic, prefix, predictions, { refresh: 'wait_for' });
   const key = (await keysCli(['create', '--name', 'bench'], db)).stdout.trim();
   const api = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     env: {
       ...process.env,
       ...db,
       PORT: '0',
-      ELASTICSEARCH_URL: STACK.search,
+      ELASTICSEARCH_URL: stack.elasticsearchUrl,
       TOPIC_PREFIX: prefix,
       FEED_ENABLED: 'false',
       RATE_LIMIT_PER_S: '1000000000',
@@ -134,8 +133,9 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  await search.deleteIndex(`${prefix}-*`);
-  const store = ApiKeyStore.connect(STACK.database, schema);
+  await deleteIndices(elastic, `${prefix}-*`);
+  await elastic.close();
+  const store = ApiKeyStore.connect(stack.databaseUrl, schema);
   await store.dropSchema().catch(() => undefined);
   await store.close();
 }

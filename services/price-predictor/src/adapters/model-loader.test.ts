@@ -3,16 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AppError } from '@crypto-predict/core';
-import { FakeMlflow } from '../test-support/fake-mlflow.js';
+import { AppError, MlflowRegistry } from '@crypto-predict/core';
+import { FakeMlflow } from '@crypto-predict/core/testing';
 import { expectedLogReturns, featureRow, fixtureContract, fixtureOnnx, inputsOf } from '../test-support/fixtures.js';
-import { artifactPath, MlflowRegistry } from './mlflow-registry.js';
 import { ModelLoader } from './model-loader.js';
 
 const NAME = 'price-BTC-USDT-1m';
 const expectation = { pair: 'BTC/USDT', timeframe: '1m', featureSchemaVersion: 1, knownFeatures: null };
 
-describe('MlflowRegistry and ModelLoader against an MLflow-shaped server', () => {
+describe('ModelLoader against an MLflow-shaped server (core MlflowRegistry)', () => {
   let mlflow: FakeMlflow;
   let cacheDir: string;
   let registry: MlflowRegistry;
@@ -49,35 +48,11 @@ describe('MlflowRegistry and ModelLoader against an MLflow-shaped server', () =>
       'model.onnx': fixtureOnnx('linear-v1-f64'),
       'contract.json': '{"contractVersion": 1}',
     });
-    mlflow.setAlias(NAME, 'champion', '1');
   });
 
   after(async () => {
     await mlflow.close();
     await rm(cacheDir, { recursive: true, force: true });
-  });
-
-  it('resolves an alias to its version and source', async () => {
-    const ref = await registry.resolveAlias(NAME, 'champion');
-    assert.equal(ref?.version, '1');
-    assert.match(ref?.source ?? '', /^mlflow-artifacts:\/1\/.+\/artifacts\/model$/);
-  });
-
-  it('resolves an unset alias or unknown model to null', async () => {
-    assert.equal(await registry.resolveAlias(NAME, 'challenger'), null);
-    assert.equal(await registry.resolveAlias('price-NOPE-1m', 'champion'), null);
-  });
-
-  it('says the registry is unavailable (retryable) when it answers 5xx', async () => {
-    mlflow.setDown(true);
-    try {
-      await assert.rejects(
-        registry.resolveAlias(NAME, 'champion'),
-        (error: unknown) => error instanceof AppError && error.code === 'UPSTREAM_UNAVAILABLE' && error.retryable,
-      );
-    } finally {
-      mlflow.setDown(false);
-    }
   });
 
   it('loads a float64 model that computes x·W + b, then serves it from the cache', async () => {
@@ -155,17 +130,5 @@ describe('MlflowRegistry and ModelLoader against an MLflow-shaped server', () =>
       new ModelLoader(registry, cacheDir).load(ref, { ...expectation, pair: 'ETH/USDT' }),
       refusedWith(/model is for pair BTC\/USDT, not ETH\/USDT/),
     );
-  });
-});
-
-describe('artifactPath', () => {
-  it('takes the path after mlflow-artifacts:, with or without a host', () => {
-    assert.equal(artifactPath('mlflow-artifacts:/0/abc/artifacts/model'), '0/abc/artifacts/model');
-    assert.equal(artifactPath('mlflow-artifacts://127.0.0.1:15000/0/abc/artifacts/model/'), '0/abc/artifacts/model');
-  });
-
-  it('refuses sources the artifact proxy cannot serve, and paths that climb out', () => {
-    assert.throws(() => artifactPath('file:///tmp/mlruns/0/abc/artifacts/model'), /not an mlflow-artifacts: URI/);
-    assert.throws(() => artifactPath('mlflow-artifacts:/0/../../etc'), /leaves its folder/);
   });
 });

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, ModelContract } from '@crypto-predict/core';
+import {
+  AppError,
+  CONTRACT_FILE,
+  parseModelContract,
+  type MlflowRegistry,
+  type ModelVersionRef,
+} from '@crypto-predict/core';
 import { contractProblems, type ServingExpectation } from '../domain/contract-check.js';
-import type { MlflowRegistry, ModelVersionRef } from './mlflow-registry.js';
 import { OnnxModel } from './onnx-model.js';
-
-export const CONTRACT_FILE = 'contract.json';
 
 /**
  * Loads a registered model version for serving: downloads `contract.json` and the ONNX file into
@@ -21,7 +24,7 @@ export class ModelLoader {
 
   async load(ref: ModelVersionRef, expected: ServingExpectation): Promise<OnnxModel> {
     const dir = this.versionDir(ref);
-    const contract = parseContract(await this.cached(ref, dir, CONTRACT_FILE), ref);
+    const contract = parseModelContract(await this.cached(ref, dir, CONTRACT_FILE), `${ref.name}@${ref.version}`);
     const problems = contractProblems(contract, expected);
     if (problems.length > 0) {
       throw new AppError('MODEL_CONTRACT_MISMATCH', `${ref.name}@${ref.version} refused: ${problems.join('; ')}`, {
@@ -73,33 +76,6 @@ export class ModelLoader {
     }
     return bytes;
   }
-}
-
-function parseContract(bytes: Buffer, ref: ModelVersionRef): ModelContract {
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new AppError('MODEL_CONTRACT_MISMATCH', `${ref.name}@${ref.version}: contract.json is not JSON`, {
-      cause: error,
-      retryable: false,
-    });
-  }
-  const result = ModelContract.safeParse(json);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
-    );
-    throw new AppError(
-      'MODEL_CONTRACT_MISMATCH',
-      `${ref.name}@${ref.version}: invalid contract: ${problems.join('; ')}`,
-      {
-        retryable: false,
-        details: { problems },
-      },
-    );
-  }
-  return result.data;
 }
 
 /** A name usable as one path segment: a model name, a version or an artifact file name. */

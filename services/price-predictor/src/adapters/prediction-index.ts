@@ -1,5 +1,17 @@
-import { indexName, type Prediction } from '@crypto-predict/core';
-import type { BulkResult, SearchHttp } from './search-http.js';
+import {
+  bulkIndex,
+  ensureIndexTemplate,
+  indexName,
+  type BulkResult,
+  type ElasticClient,
+  type Prediction,
+} from '@crypto-predict/core';
+
+/*
+ * What every service knows of the predictions index, in one place: its name, its mapping and how
+ * predictions are written to it. The predictor owns the index; the predictions-api reads it and
+ * imports this as `@crypto-predict/price-predictor/prediction-index`.
+ */
 
 /** The predictions index of a deployment (`predictions`, or `<prefix>-predictions`). */
 export function predictionsIndex(prefix: string): string {
@@ -38,20 +50,21 @@ export const PREDICTION_MAPPINGS = {
 } as const;
 
 /** Installs the template that maps every index matching the predictions index name. */
-export async function ensurePredictionsTemplate(search: SearchHttp, prefix: string): Promise<void> {
+export async function ensurePredictionsTemplate(client: ElasticClient, prefix: string): Promise<void> {
   const index = predictionsIndex(prefix);
-  await search.putIndexTemplate({ name: `${index}-template`, pattern: `${index}*`, mappings: PREDICTION_MAPPINGS });
+  await ensureIndexTemplate(client, { name: `${index}-template`, pattern: `${index}*`, mappings: PREDICTION_MAPPINGS });
 }
 
 /** Writes predictions with their id as `_id`, so a replay overwrites instead of duplicating. */
 export async function indexPredictions(
-  search: SearchHttp,
+  client: ElasticClient,
   prefix: string,
   predictions: readonly Prediction[],
   options: { refresh?: boolean | 'wait_for' } = {},
 ): Promise<BulkResult> {
   const index = predictionsIndex(prefix);
-  return search.bulkIndex(
+  return bulkIndex(
+    client,
     predictions.map((prediction) => ({ index, id: prediction.id, document: prediction })),
     options,
   );

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FeatureRow, ModelContract } from '@crypto-predict/core';
-import { expectedLogReturns, featureRow, fixtureContract, inputsOf } from '../test-support/fixtures.js';
-import { twoSidedZ } from './normal-quantile.js';
+import {
+  expectedLogReturns,
+  featureRow,
+  FIXTURE_SETTINGS,
+  fixtureContract,
+  inputsOf,
+} from '../test-support/fixtures.js';
 import { predictBatch, ServingLadder, type ServableModel } from './serving-ladder.js';
 
-const settings = {
-  horizons: [1, 5, 15, 60],
-  naiveCoverage: 0.9,
-  naiveZ: twoSidedZ(0.9),
-  naiveVolatilityFeature: 'volatility_30',
-  candleMinutes: 1,
-};
+const settings = FIXTURE_SETTINGS;
 
 /** A model computed in JS from the fixture weights, with hooks to fail or to pause its run. */
 class FakeModel implements ServableModel {

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FEATURE_SCHEMA_VERSION, ModelContract, type FeatureRow } from '@crypto-predict/core';
+import { testStack } from '@crypto-predict/core/testing';
+import { twoSidedZ } from '../domain/normal-quantile.js';
+import type { PredictSettings } from '../domain/serving-ladder.js';
+
+/*
+ * Fixtures of the predictor's tests: tiny linear ONNX models, their contracts and the predictions
+ * they must make. Exported as `@crypto-predict/price-predictor/test-fixtures` for tests of other
+ * services that run the predictor (the predictions-api's pipeline test).
+ */
 
 /** The checked-in fixture folder (see test/fixtures/make-fixtures.py). */
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
@@ -30,6 +39,34 @@ export function expectedLogReturns(weights: 'v1' | 'v2', inputs: readonly number
 }
 
 export const INTERVAL_SCALE: Record<string, number> = { '1': 1.5, '5': 3.25, '15': 5.5, '60': 11 };
+
+export interface ExpectedPrediction {
+  horizon: number;
+  predictedLogReturn: number;
+  predictedPrice: number;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * What a fixture model served with `fixtureContract()` must predict for a row, per horizon in the
+ * weights' order: p = x·W + b, price close·exp(p), interval close·exp(p ∓ scale[h]·volatility_30).
+ */
+export function expectedPredictions(row: FeatureRow, weights: 'v1' | 'v2'): ExpectedPrediction[] {
+  const p = expectedLogReturns(weights, inputsOf(row));
+  const v = row.features.volatility_30 ?? Number.NaN;
+  return WEIGHTS.horizons.map((horizon, i) => {
+    const logReturn = p[i] ?? Number.NaN;
+    const scale = INTERVAL_SCALE[String(horizon)] ?? Number.NaN;
+    return {
+      horizon,
+      predictedLogReturn: logReturn,
+      predictedPrice: row.close * Math.exp(logReturn),
+      lower: row.close * Math.exp(logReturn - scale * v),
+      upper: row.close * Math.exp(logReturn + scale * v),
+    };
+  });
+}
 
 /** A contract for a fixture model; override what a test needs to differ. */
 export function fixtureContract(overrides: Partial<ModelContract> = {}): ModelContract {
@@ -85,6 +122,36 @@ export function featureRow(i: number, overrides: Partial<FeatureRow> = {}): Feat
     ...overrides,
   };
 }
+
+/** The predictor's environment for a run against the local stack, its topics, index and group under `prefix`. */
+export function predictorTestEnv(options: {
+  prefix: string;
+  modelName: string;
+  cacheDir: string;
+  pollMs: number;
+}): Record<string, string> {
+  const stack = testStack();
+  return {
+    KAFKA_BROKERS: stack.kafkaBrokers,
+    ELASTICSEARCH_URL: stack.elasticsearchUrl,
+    MLFLOW_TRACKING_URI: stack.mlflowUri,
+    TOPIC_PREFIX: options.prefix,
+    OPS_PORT: '0',
+    MODEL_NAME: options.modelName,
+    MODEL_POLL_MS: String(options.pollMs),
+    MODEL_CACHE_DIR: options.cacheDir,
+    CONSUMER_GROUP: `${options.prefix}-predictor`,
+  };
+}
+
+/** What the predictor serves in tests: the fixture horizons on 1m candles, a 90% naive interval. */
+export const FIXTURE_SETTINGS: PredictSettings = {
+  horizons: [1, 5, 15, 60],
+  naiveCoverage: 0.9,
+  naiveZ: twoSidedZ(0.9),
+  naiveVolatilityFeature: 'volatility_30',
+  candleMinutes: 1,
+};
 
 export function inputsOf(row: FeatureRow): number[] {
   return WEIGHTS.features.map((name) => {

@@ -1,3 +1,5 @@
+import { artifactPath } from '../mlflow.js';
+
 /**
  * Registers models in a real MLflow over its REST API, as the trainer does: an experiment, a run,
  * the run's `model/` artifacts uploaded through the tracking server's proxy, a registered model
@@ -7,7 +9,11 @@ export class MlflowAdmin {
   private experimentId: string | null = null;
   private readonly models = new Set<string>();
 
-  constructor(readonly url: string) {}
+  /** `label` names the test's experiment (`<label>-test-<model>-<time>`). */
+  constructor(
+    readonly url: string,
+    private readonly label = 'crypto-predict',
+  ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.url}${path}`, {
@@ -32,23 +38,18 @@ export class MlflowAdmin {
   async registerVersion(name: string, files: Record<string, Buffer | string>): Promise<string> {
     if (this.experimentId === null) {
       const created = await this.call<{ experiment_id: string }>('POST', '/api/2.0/mlflow/experiments/create', {
-        name: `price-predictor-test-${name}-${Date.now()}`,
+        name: `${this.label}-test-${name}-${Date.now()}`,
       });
       this.experimentId = created.experiment_id;
     }
     const { run } = await this.call<{ run: { info: { run_id: string; artifact_uri: string } } }>(
       'POST',
       '/api/2.0/mlflow/runs/create',
-      {
-        experiment_id: this.experimentId,
-        start_time: Date.now(),
-      },
+      { experiment_id: this.experimentId, start_time: Date.now() },
     );
-    const artifactUri = run.info.artifact_uri;
-    const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(artifactUri);
-    if (match === null) throw new Error(`run artifact uri ${artifactUri} is not served by the artifact proxy`);
+    const artifacts = artifactPath(run.info.artifact_uri);
     for (const [file, content] of Object.entries(files)) {
-      const response = await fetch(`${this.url}/api/2.0/mlflow-artifacts/artifacts/${match[1]}/model/${file}`, {
+      const response = await fetch(`${this.url}/api/2.0/mlflow-artifacts/artifacts/${artifacts}/model/${file}`, {
         method: 'PUT',
         body: typeof content === 'string' ? content : new Uint8Array(content),
       });
@@ -66,7 +67,7 @@ export class MlflowAdmin {
     const { model_version: version } = await this.call<{ model_version: { version: string; status: string } }>(
       'POST',
       '/api/2.0/mlflow/model-versions/create',
-      { name, source: `${artifactUri}/model`, run_id: run.info.run_id },
+      { name, source: `${run.info.artifact_uri}/model`, run_id: run.info.run_id },
     );
     for (let status = version.status, tries = 0; status !== 'READY'; tries += 1) {
       if (tries > 50) throw new Error(`${name} v${version.version} stuck in ${status}`);

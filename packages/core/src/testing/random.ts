@@ -1,4 +1,4 @@
-/** A seeded uniform generator (mulberry32), so synthetic series are the same on every run. */
+/** A seeded uniform generator in [0, 1) (mulberry32), so synthetic series and randomised cases are the same on every run. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

@@ -1,5 +1,9 @@
-import { AppError } from '@crypto-predict/core';
 import { z } from 'zod';
+import { AppError } from './errors.js';
+import { ModelContract } from './schemas/index.js';
+
+/** The file beside every registered model that says what it was trained on and how to run it. */
+export const CONTRACT_FILE = 'contract.json';
 
 /** One registered model version, as the registry describes it. */
 export interface ModelVersionRef {
@@ -8,6 +12,12 @@ export interface ModelVersionRef {
   /** Where the version's files are: `<run artifact uri>/model`. */
   source: string;
   runId: string | null;
+}
+
+/** The version an alias points at, with its parsed contract. */
+export interface AliasContract {
+  version: ModelVersionRef;
+  contract: ModelContract;
 }
 
 const ModelVersionResponse = z.object({
@@ -19,17 +29,22 @@ const ModelVersionResponse = z.object({
   }),
 });
 
-const REQUEST_TIMEOUT_MS = 15_000;
-
 /**
- * The parts of MLflow's REST API the predictor needs: resolve an alias or a version, and download a
- * version's files through the tracking server's artifact proxy.
+ * The parts of MLflow's REST API that serving and monitoring read: resolve an alias or a version,
+ * download a version's files through the tracking server's artifact proxy, and read its contract.
+ * It keeps nothing: what to cache and how often to look again is each caller's policy.
+ *
+ * Errors: MLflow unreachable or answering 5xx is UPSTREAM_UNAVAILABLE (retryable); an answer that
+ * is not what MLflow sends is UPSTREAM_INVALID; a version whose files are missing or unusable is
+ * MODEL_UNAVAILABLE and an invalid contract MODEL_CONTRACT_MISMATCH, neither retryable.
  */
 export class MlflowRegistry {
   private readonly base: string;
+  private readonly timeoutMs: number;
 
-  constructor(trackingUri: string) {
+  constructor(trackingUri: string, options: { timeoutMs?: number } = {}) {
     this.base = trackingUri.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
   /** The version an alias points at, or null when the alias (or the model) does not exist. */
@@ -63,6 +78,14 @@ export class MlflowRegistry {
     return Buffer.from(await response.arrayBuffer());
   }
 
+  /** The version an alias points at and its parsed `contract.json`, or null when there is no such alias. */
+  async aliasContract(name: string, alias: string): Promise<AliasContract | null> {
+    const version = await this.resolveAlias(name, alias);
+    if (version === null) return null;
+    const bytes = await this.downloadArtifact(version.source, CONTRACT_FILE);
+    return { version, contract: parseModelContract(bytes, `${version.name}@${version.version}`) };
+  }
+
   private async modelVersion(path: string, what: string): Promise<ModelVersionRef | null> {
     const response = await this.fetch(`${this.base}${path}`, what);
     const text = await response.text();
@@ -90,21 +113,49 @@ export class MlflowRegistry {
 
   private async fetch(url: string, what: string): Promise<Response> {
     try {
-      return await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      return await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       throw new AppError('UPSTREAM_UNAVAILABLE', `MLflow at ${this.base} unreachable for ${what}`, { cause: error });
     }
   }
 }
 
-/** MLflow says RESOURCE_DOES_NOT_EXIST (404) for a missing model or alias; some versions say INVALID_PARAMETER_VALUE. */
+/**
+ * A `contract.json` parsed as a ModelContract; anything else is a MODEL_CONTRACT_MISMATCH (not
+ * retryable) listing every problem. `what` names the model version in the message.
+ */
+export function parseModelContract(bytes: Buffer | string, what: string): ModelContract {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+  } catch (error) {
+    throw new AppError('MODEL_CONTRACT_MISMATCH', `${what}: ${CONTRACT_FILE} is not JSON`, {
+      cause: error,
+      retryable: false,
+    });
+  }
+  const result = ModelContract.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new AppError('MODEL_CONTRACT_MISMATCH', `${what}: invalid contract: ${problems.join('; ')}`, {
+      retryable: false,
+      details: { problems },
+    });
+  }
+  return result.data;
+}
+
+/**
+ * MLflow says RESOURCE_DOES_NOT_EXIST (404) for a missing model, version or alias; some versions
+ * answer 400 INVALID_PARAMETER_VALUE for an alias that is not set.
+ */
 function isDoesNotExist(status: number, body: string): boolean {
   if (status === 404) return true;
-  return (
-    status === 400 &&
-    /RESOURCE_DOES_NOT_EXIST|INVALID_PARAMETER_VALUE/.test(body) &&
-    /alias|not found|does not exist/i.test(body)
-  );
+  if (status >= 500) return false;
+  if (/RESOURCE_DOES_NOT_EXIST/.test(body)) return true;
+  return status === 400 && /INVALID_PARAMETER_VALUE/.test(body) && /alias|not found|does not exist/i.test(body);
 }
 
 /**
