@@ -307,6 +307,21 @@ describe('predictions-api over HTTP (in-memory stores)', () => {
         naive: { count: 2, mae: 20, rmse: 20 },
         maeRatioVsNaive: 0.75,
       });
+      assert.equal(response.body.to, T0 + 3_600_000, 'with no scored prediction the window ends at the clock');
+    });
+
+    it('ends the window at the newest scored prediction, so a replay reports its own last hours', async () => {
+      h.store.newestTarget = T0 - 86_400_000;
+      const response = await h.getJson<{ from: number; to: number }>('/v1/performance?pair=BTC/USDT&window=1h');
+      assert.equal(response.status, 200);
+      assert.equal(response.body.to, T0 - 86_400_000, 'the window ends at the newest scored target time');
+      assert.equal(response.body.from, T0 - 86_400_000 - 3_600_000);
+      assert.deepEqual(h.store.lastErrorRequest, {
+        pair: 'BTC/USDT',
+        horizon: undefined,
+        from: response.body.from,
+        to: response.body.to,
+      });
     });
   });
 

@@ -35,6 +35,8 @@ export interface PredictionStore {
   /** The newest prediction of every pair and horizon with a feature time at or after `since`. */
   latest(since: number): Promise<Prediction[]>;
   errorSums(request: PerformanceRequest): Promise<ErrorSums[]>;
+  /** The newest target time among a pair's scored predictions (event time), if any. */
+  newestScoredTarget(pair: string, horizon: number | undefined): Promise<number | undefined>;
   ping(): Promise<boolean>;
 }
 
@@ -46,6 +48,7 @@ const LatestAggs = z.object({
 });
 const Stats = z.object({ count: z.number(), sum: z.number().nullable(), sum_of_squares: z.number().nullable() });
 const Count = z.object({ doc_count: z.number() });
+const NewestAgg = z.object({ newest: z.object({ value: z.number().nullable() }) });
 const ErrorAggs = z.object({
   horizons: z.object({
     buckets: z.array(
@@ -177,6 +180,18 @@ export class ElasticPredictionStore implements PredictionStore {
       sumNaiveAbsError: bucket.naive.sum ?? 0,
       sumNaiveSquaredError: bucket.naive.sum_of_squares ?? 0,
     }));
+  }
+
+  async newestScoredTarget(pair: string, horizon: number | undefined): Promise<number | undefined> {
+    const filter: Record<string, unknown>[] = [{ term: { pair } }, { term: { status: 'scored' } }];
+    if (horizon !== undefined) filter.push({ term: { horizon } });
+    const response = await this.search('finding the newest scored prediction', this.errors, {
+      size: 0,
+      query: { bool: { filter } },
+      aggs: { newest: { max: { field: 'targetTime' } } },
+    });
+    const newest = NewestAgg.safeParse(response.aggregations);
+    return newest.success ? (newest.data.newest.value ?? undefined) : undefined;
   }
 
   async ping(): Promise<boolean> {

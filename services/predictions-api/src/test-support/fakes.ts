@@ -36,6 +36,8 @@ export class MemoryStore implements PredictionStore {
   predictions: Prediction[] = [];
   sums: ErrorSums[] = [];
   lastErrorRequest: PerformanceRequest | null = null;
+  /** What newestScoredTarget answers (undefined: no scored prediction yet). */
+  newestTarget: number | undefined = undefined;
   down = false;
 
   history(request: HistoryRequest): Promise<HistoryPage> {
@@ -72,6 +74,10 @@ export class MemoryStore implements PredictionStore {
       this.lastErrorRequest = request;
       return this.sums.filter((s) => request.horizon === undefined || s.horizon === request.horizon);
     });
+  }
+
+  newestScoredTarget(_pair: string, _horizon: number | undefined): Promise<number | undefined> {
+    return this.answer(() => this.newestTarget);
   }
 
   ping(): Promise<boolean> {

@@ -128,7 +128,8 @@ export function openApiDocument(): Record<string, unknown> {
             {
               name: 'window',
               in: 'query',
-              description: 'Look-back on target time: 30m, 24h, 7d (at most 90d)',
+              description:
+                'Look-back on target time, ending at the newest scored prediction of the pair (event time): 30m, 24h, 7d (at most 90d)',
               schema: { type: 'string', default: '24h' },
             },
           ],

@@ -167,7 +167,9 @@ export function createApiServer(deps: HttpDependencies): Server {
           const parsed = parseQuery(PerformanceQuery, search);
           if (!parsed.ok) return badRequest(response, headers, parsed);
           const { pair, horizon, window } = parsed.value;
-          const to = deps.clock();
+          // The window ends at the newest scored prediction (event time), so a replayed or paused
+          // stream reports its last `window` of data; the clock is the fallback when none exist.
+          const to = (await store.newestScoredTarget(pair, horizon)) ?? deps.clock();
           const from = to - window.ms;
           const sums = await store.errorSums({ pair, horizon, from, to });
           return send(
