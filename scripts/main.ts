@@ -8,7 +8,7 @@ import { sharedDataDir } from '@crypto-predict/core/market-data';
 import { backfillFeatures, createApiKey, trainModel } from './lib/jobs.js';
 import { startPipeline } from './lib/pipeline.js';
 import { ProcessGroup, REPO_ROOT } from './lib/processes.js';
-import { stackEnv } from './lib/stack-env.js';
+import { stackEnv } from '@crypto-predict/core';
 
 const USAGE = `usage: bash scripts/main.sh [--day 2025-11-17] [--speed 120] [--train-from 2023-01-01]
                           [--train-to 2025-01-01] [--skip-training] [--live] [--port 8080]

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { REPO_ROOT, type ProcessGroup } from './processes.js';
-import type { StackEnv } from './stack-env.js';
+import type { StackEnv } from '@crypto-predict/core';
 
 /** The last line of a command's stdout, parsed as the JSON summary our CLIs print there. */
 export function lastJsonLine(stdout: string): Record<string, unknown> {

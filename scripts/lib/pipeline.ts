@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { freePort, REPO_ROOT, waitReady, type ProcessGroup } from './processes.js';
-import type { StackEnv } from './stack-env.js';
+import type { StackEnv } from '@crypto-predict/core';
 
 /**
  * The seven services wired together, as the main job, the end-to-end test and the e2e benchmark

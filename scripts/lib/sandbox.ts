@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import pg from 'pg';
-import { createElasticClient, createKafka, deleteTopics, topicName, TOPICS } from '@crypto-predict/core';
+import { createElasticClient, createKafka, deleteIndices, deleteTopics, topicName, TOPICS } from '@crypto-predict/core';
 import { uniquePrefix } from '@crypto-predict/core/testing';
 import { backfillFeatures, createApiKey, trainModel } from './jobs.js';
 import { startPipeline, type PipelineOptions, type RunningPipeline } from './pipeline.js';
 import { freePort, ProcessGroup, REPO_ROOT } from './processes.js';
-import { stackEnv, withDatabase, type StackEnv } from './stack-env.js';
+import { stackEnv, withDatabase, type StackEnv } from '@crypto-predict/core';
 
 export interface SandboxOptions {
   label: string;
@@ -64,7 +64,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ]);
     await deleteTopics(kafka, topics).catch(() => undefined);
     const elastic = createElasticClient(stack.elasticsearchUrl);
-    await elastic.indices.delete({ index: `${id}-*`, ignore_unavailable: true }).catch(() => undefined);
+    await deleteIndices(elastic, `${id}-*`).catch(() => undefined);
     await elastic.close();
     await fetch(`${stack.mlflowUri}/api/2.0/mlflow/registered-models/delete`, {
       method: 'DELETE',

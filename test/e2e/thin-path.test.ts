@@ -20,7 +20,7 @@ import {
 import { readBinanceCandles, sharedDataDir } from '@crypto-predict/core/market-data';
 import { collectTopic, eventually, testKafka } from '@crypto-predict/core/testing';
 import { startSandbox, type Sandbox } from '../../scripts/lib/sandbox.js';
-import { stackEnv } from '../../scripts/lib/stack-env.js';
+import { stackEnv } from '@crypto-predict/core';
 
 const PAIR = 'BTC/USDT';
 const TRAIN = { from: '2024-11-01', to: '2024-12-01' };

@@ -7,3 +7,4 @@ export * from './schemas/index.js';
 export * from './kafka/index.js';
 export * from './elasticsearch.js';
 export * from './mlflow.js';
+export * from './local-stack.js';

@@ -4,27 +4,15 @@ import { createElasticClient, type ElasticClient } from '../elasticsearch.js';
 import { createKafka, type Kafka } from '../kafka/client.js';
 import { parseMessage } from '../kafka/consumer.js';
 import { topicName, type TopicSpec } from '../topics.js';
+import { stackEnv, type StackEnv } from '../local-stack.js';
 
 export { FakeMlflow } from './fake-mlflow.js';
 export { MlflowAdmin } from './mlflow-admin.js';
 export { seededNormal, seededRandom } from './random.js';
 
-/** Where the local stack's servers are (scripts/stack.sh): the environment, with the stack's defaults. */
-export interface TestStack {
-  kafkaBrokers: string;
-  elasticsearchUrl: string;
-  databaseUrl: string;
-  mlflowUri: string;
-}
-
-export function testStack(env: Record<string, string | undefined> = process.env): TestStack {
-  return {
-    kafkaBrokers: env.KAFKA_BROKERS ?? '127.0.0.1:19092',
-    elasticsearchUrl: env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:19200',
-    databaseUrl: env.DATABASE_URL ?? 'postgres://crypto:crypto@127.0.0.1:15432/crypto',
-    mlflowUri: env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:15000',
-  };
-}
+/** The local stack's servers, for tests (see stackEnv). */
+export type TestStack = StackEnv;
+export const testStack = stackEnv;
 
 /** A prefix unique to one test, for its topics, indices, groups and databases. */
 export function uniquePrefix(label = 't'): string {

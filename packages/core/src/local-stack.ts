@@ -1,4 +1,4 @@
-/** Where the local stack's servers are: the environment, else the defaults of scripts/stack.sh. */
+/** Where the local stack's servers are (scripts/stack.sh): the environment, else the stack's defaults. */
 export interface StackEnv {
   kafkaBrokers: string;
   elasticsearchUrl: string;
