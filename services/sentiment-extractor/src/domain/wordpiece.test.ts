@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { basicTokens, WordPieceTokenizer } from './wordpiece.js';
+
+const vocab = [
+  '[PAD]',
+  '[UNK]',
+  '[CLS]',
+  '[SEP]',
+  'bitcoin',
+  'hits',
+  'record',
+  'high',
+  '!',
+  ',',
+  'un',
+  '##aff',
+  '##able',
+  'cafe',
+  '$',
+  '100',
+  '##k',
+];
+const tokenizer = new WordPieceTokenizer(vocab);
+
+describe('WordPiece tokenizer (BERT uncased)', () => {
+  it('lower-cases, strips accents and splits punctuation', () => {
+    assert.deepEqual(basicTokens('Bitcoin HITS Café, $100K!'), ['bitcoin', 'hits', 'cafe', ',', '$', '100k', '!']);
+  });
+
+  it('splits words into the longest vocabulary pieces', () => {
+    assert.deepEqual(tokenizer.tokenize('unaffable'), ['un', '##aff', '##able']);
+    assert.deepEqual(tokenizer.tokenize('$100K'), ['$', '100', '##k']);
+  });
+
+  it('maps a word it cannot split to [UNK]', () => {
+    assert.deepEqual(tokenizer.tokenize('zzz bitcoin'), ['[UNK]', 'bitcoin']);
+  });
+
+  it('wraps ids in [CLS] … [SEP] and truncates to the limit', () => {
+    assert.deepEqual(tokenizer.encode('Bitcoin hits record high!', 64), [2, 4, 5, 6, 7, 8, 3]);
+    assert.deepEqual(tokenizer.encode('Bitcoin hits record high!', 4), [2, 4, 5, 3], 'truncated, [SEP] kept');
+  });
+});
