@@ -8,3 +8,4 @@ export * from './kafka/index.js';
 export * from './elasticsearch.js';
 export * from './mlflow.js';
 export * from './local-stack.js';
+export * from './run-service.js';

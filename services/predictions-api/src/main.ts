@@ -1,26 +1,5 @@
-import { createLogger, describeError, type Logger } from '@crypto-predict/core';
+import { runService } from '@crypto-predict/core';
 import { buildApi, SERVICE } from './app.js';
 import { loadApiConfig } from './config.js';
 
-let log: Logger = createLogger(SERVICE);
-try {
-  const config = loadApiConfig();
-  log = createLogger(SERVICE, config.LOG_LEVEL);
-  const app = buildApi(config, { log });
-  const shutdown = (signal: string): void => {
-    log.info({ signal }, 'stopping');
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: describeError(error) }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  await app.start();
-} catch (error) {
-  log.fatal({ err: describeError(error) }, 'predictions-api failed');
-  process.exit(1);
-}
+await runService({ service: SERVICE, loadConfig: loadApiConfig, build: (config, log) => buildApi(config, { log }) });
