@@ -90,9 +90,30 @@ fetch_embedder() {
   log "wrote $target and its vocabulary"
 }
 
+# The head is a pure function of the training code, the embedder and the labelled sets, so a trained
+# head is kept in the cache under a hash of those and reused (training takes minutes on 2 cores).
+classifier_key() {
+  (
+    cd "$SERVICE"
+    cat src/cli/train-classifier.ts src/domain/*.ts src/adapters/labelled-sets.ts src/adapters/embedding/*.ts \
+      "$MODELS/all-minilm-l6-v2.onnx"
+    ls -l "${CRYPTO_SHARED_DATA:-$SERVICE/../../../shared/data}/sentiment" 2>/dev/null | awk '{print $5, $9}'
+  ) | sha256sum | cut -c1-16
+}
+
 train_classifier() {
-  log "training the sentiment head on the training splits"
+  local key cached target="$MODELS/sentiment-head.json"
+  key="$(classifier_key)"
+  cached="$CACHE/sentiment-heads/$key.json"
+  if [[ -f "$cached" ]]; then
+    cp "$cached" "$target"
+    log "sentiment head $key taken from the cache"
+    return
+  fi
+  log "training the sentiment head on the training splits (key $key)"
   (cd "$SERVICE" && node --import tsx src/cli/train-classifier.ts)
+  mkdir -p "$CACHE/sentiment-heads"
+  cp "$target" "$cached"
 }
 
 steps=("$@")
