@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Candle } from '@crypto-predict/core';
 import { readBinanceCandles } from '@crypto-predict/core/market-data';
 import { DEFAULT_FEATURES_CONFIG, loadFeatureSet } from '../adapters/feature-config-file.js';
-import { FeatureEngine } from '../domain/features/feature-engine.js';
+import { measureEngine } from '../measure-engine.js';
 
 /**
  * Measures the feature engine alone: ns per candle for a feature config over real 1-minute
@@ -24,35 +24,18 @@ const candles: Candle[] = [];
 for await (const candle of readBinanceCandles({ from, to: from + minutes * 60_000 })) candles.push(candle);
 const readMs = performance.now() - readStart;
 const featureSet = loadFeatureSet(values.config);
-// Wall time suffers when the machine is shared; CPU time (user + system) of this process much less.
-const timings: number[] = [];
-const cpuTimings: number[] = [];
-let checksum = 0;
-for (let round = 0; round < Number(values.rounds); round += 1) {
-  const engine = new FeatureEngine(featureSet);
-  const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
-  for (const candle of candles) {
-    const outcome = engine.apply(candle);
-    if (outcome.kind === 'rows') checksum += outcome.rows.length;
-  }
-  const cpu = process.cpuUsage(cpuStart);
-  timings.push(Number(process.hrtime.bigint() - start) / candles.length);
-  cpuTimings.push(((cpu.user + cpu.system) * 1000) / candles.length);
-}
-const best = Math.min(...timings);
-const bestCpu = Math.min(...cpuTimings);
+const m = measureEngine(featureSet, candles, Number(values.rounds));
 process.stdout.write(
   `${JSON.stringify({
-    candles: candles.length,
-    features: featureSet.features.length,
-    indicatorInstances: new Set(featureSet.features.map((f) => f.instanceKey)).size,
-    nsPerCandle: Math.round(best),
-    nsPerCandleRounds: timings.map(Math.round),
-    cpuNsPerCandle: Math.round(bestCpu),
-    cpuNsPerCandleRounds: cpuTimings.map(Math.round),
-    candlesPerSecond: Math.round(1e9 / best),
+    candles: m.candles,
+    features: m.features,
+    indicatorInstances: m.indicatorInstances,
+    nsPerCandle: Math.round(m.nsPerCandle),
+    nsPerCandleRounds: m.nsPerCandleRounds.map(Math.round),
+    cpuNsPerCandle: Math.round(m.cpuNsPerCandle),
+    cpuNsPerCandleRounds: m.cpuNsPerCandleRounds.map(Math.round),
+    candlesPerSecond: Math.round(1e9 / m.nsPerCandle),
     readNsPerCandle: Math.round((readMs * 1e6) / candles.length),
-    rows: checksum,
+    rows: m.rows,
   })}\n`,
 );

@@ -3,18 +3,18 @@ import { createRequire } from 'node:module';
 import type { Candle } from '@crypto-predict/core';
 
 /** The npm `talib` binding (the TA-Lib C library), used only as the test oracle. */
-interface TalibResult {
+export interface TalibResult {
   begIndex: number;
   nbElement: number;
   result: Record<string, number[]>;
 }
-interface Talib {
+export interface Talib {
   execute(request: Record<string, unknown>): TalibResult | { error: string };
   setUnstablePeriod(functionId: number, period: number): void;
   functionUnstIds: Record<string, number>;
 }
 
-const talib = createRequire(import.meta.url)('talib') as Talib;
+export const talib = createRequire(import.meta.url)('talib') as Talib;
 
 export interface TalibCall {
   name: string;
