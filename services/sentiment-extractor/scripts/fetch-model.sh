@@ -95,7 +95,10 @@ fetch_embedder() {
 classifier_key() {
   (
     cd "$SERVICE"
-    cat src/cli/train-classifier.ts src/domain/*.ts src/adapters/labelled-sets.ts src/adapters/embedding/*.ts \
+    # what src/cli/train-classifier.ts imports, directly or not
+    cat src/cli/train-classifier.ts src/adapters/labelled-sets.ts src/adapters/embedding/*.ts \
+      src/domain/{classification-metrics,csv,dataset-split,head-features,lexicon-scorer,logistic-regression}.ts \
+      src/domain/{mlp,news-identity,sentiment-head,sentiment,coins,coin-text,llm-prompt,text}.ts \
       "$MODELS/all-minilm-l6-v2.onnx"
     ls -l "${CRYPTO_SHARED_DATA:-$SERVICE/../../../shared/data}/sentiment" 2>/dev/null | awk '{print $5, $9}'
   ) | sha256sum | cut -c1-16

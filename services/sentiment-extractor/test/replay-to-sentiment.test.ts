@@ -69,11 +69,7 @@ describe('replay of the recorded CryptoPanic file through Kafka', () => {
       assert.equal(sentiment.invalid.length, 0, 'every message passes the Sentiment schema');
       assert.equal(sentiment.messages.length, expectedMessages, 'one Sentiment per (item, coin)');
       for (const message of sentiment.messages) {
-        assert.equal(
-          message.method,
-          'llm',
-          'the classifier is a model, sent as llm until core has a classifier method',
-        );
+        assert.equal(message.method, 'classifier', 'messages say the trained classifier scored them');
         assert.match(message.model, /^all-MiniLM-L6-v2\+/);
       }
     } finally {

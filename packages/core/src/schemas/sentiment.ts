@@ -10,8 +10,8 @@ export const Sentiment = z.object({
   label: z.enum(['bearish', 'neutral', 'bullish']),
   confidence: z.number().min(0).max(1),
   reason: z.string(),
-  /** How it was scored: an LLM, or the lexicon fallback when no LLM answered. */
-  method: z.enum(['llm', 'lexicon']),
+  /** How it was scored: an LLM, a trained classifier, or the lexicon (also the fallback when no model answered). */
+  method: z.enum(['llm', 'classifier', 'lexicon']),
   model: z.string().min(1),
   promptVersion: z.string().min(1),
   publishedAt: EpochMs,

@@ -2,10 +2,7 @@
 export const SENTIMENT_LABELS = ['bearish', 'neutral', 'bullish'] as const;
 export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
 
-/**
- * How an item was scored. `classifier` is a trained head on sentence embeddings; core's
- * Sentiment.method knows only `llm` and `lexicon` for now (see `coreMethod`).
- */
+/** How an item was scored. `classifier` is a trained head on sentence embeddings. */
 export type ScoringMethod = 'llm' | 'classifier' | 'lexicon';
 
 export interface CoinSentiment {
@@ -42,13 +39,4 @@ export function labelOf(score: number, neutralBand = 0.05): SentimentLabel {
 
 export function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
-}
-
-/**
- * Core's Sentiment.method is `llm | lexicon`: a trained classifier is a model, not the
- * lexicon fallback, so it is sent as `llm` with its own `model` name until core grows a
- * `classifier` value.
- */
-export function coreMethod(method: ScoringMethod): 'llm' | 'lexicon' {
-  return method === 'lexicon' ? 'lexicon' : 'llm';
 }

@@ -1,5 +1,5 @@
 import type { NewsItem, Sentiment } from '@crypto-predict/core';
-import { coreMethod, type ScoredItem } from './sentiment.js';
+import type { ScoredItem } from './sentiment.js';
 
 /** One scored news item → one Sentiment message per coin. */
 export function sentimentMessages(item: NewsItem, scored: ScoredItem, scoredAt: number): Sentiment[] {
@@ -11,7 +11,7 @@ export function sentimentMessages(item: NewsItem, scored: ScoredItem, scoredAt: 
     label: coin.label,
     confidence: coin.confidence,
     reason: coin.reason === '' ? '-' : coin.reason,
-    method: coreMethod(scored.method),
+    method: scored.method,
     model: scored.model,
     promptVersion: scored.promptVersion,
     publishedAt: item.publishedAt,
