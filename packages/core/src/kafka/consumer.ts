@@ -12,7 +12,7 @@ export interface Received<T> {
   topic: string;
   partition: number;
   offset: string;
-  /** Broker append time, ms. */
+  /** The record's timestamp, ms: the producer's create time (topics keep the default CreateTime). */
   timestamp: number;
 }
 
