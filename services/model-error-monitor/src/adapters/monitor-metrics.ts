@@ -136,53 +136,35 @@ export function registerDomainGauges(registry: Registry, monitor: ErrorMonitor, 
     });
   }
 
-  const seriesLabels = ['pair', 'horizon', 'model', 'version'] as const;
-  new Gauge({
-    name: `${PREFIX}error_drift_statistic`,
-    help: 'Page-Hinkley statistic on absolute % error (alarm above PH_LAMBDA)',
-    labelNames: seriesLabels,
-    registers,
-    collect() {
-      this.reset();
-      for (const s of monitor.seriesDrift()) {
-        this.set(
-          { pair: s.pair, horizon: String(s.horizon), model: s.modelName, version: s.modelVersion },
-          s.errorDrift.statistic,
-        );
-      }
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}error_drift_alarms`,
-    help: 'Page-Hinkley alarms since the series started',
-    labelNames: seriesLabels,
-    registers,
-    collect() {
-      this.reset();
-      for (const s of monitor.seriesDrift()) {
-        this.set(
-          { pair: s.pair, horizon: String(s.horizon), model: s.modelName, version: s.modelVersion },
-          s.errorDrift.alarms,
-        );
-      }
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}coverage_z`,
-    help: 'Binomial z of the rolling interval coverage against nominal (negative: under-covering)',
-    labelNames: seriesLabels,
-    registers,
-    collect() {
-      this.reset();
-      for (const s of monitor.seriesDrift()) {
-        if (s.coverage.z === null) continue;
-        this.set(
-          { pair: s.pair, horizon: String(s.horizon), model: s.modelName, version: s.modelVersion },
-          s.coverage.z,
-        );
-      }
-    },
-  });
+  type SeriesDrift = ReturnType<typeof monitor.seriesDrift>[number];
+  /** One gauge per drift statistic, labelled by series; a null value is left out. */
+  const seriesGauge = (name: string, help: string, value: (s: SeriesDrift) => number | null): void => {
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      labelNames: ['pair', 'horizon', 'model', 'version'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const s of monitor.seriesDrift()) {
+          const v = value(s);
+          if (v === null) continue;
+          this.set({ pair: s.pair, horizon: String(s.horizon), model: s.modelName, version: s.modelVersion }, v);
+        }
+      },
+    });
+  };
+  seriesGauge(
+    'error_drift_statistic',
+    'Page-Hinkley statistic on absolute % error (alarm above PH_LAMBDA)',
+    (s) => s.errorDrift.statistic,
+  );
+  seriesGauge('error_drift_alarms', 'Page-Hinkley alarms since the series started', (s) => s.errorDrift.alarms);
+  seriesGauge(
+    'coverage_z',
+    'Binomial z of the rolling interval coverage against nominal (negative: under-covering)',
+    (s) => s.coverage.z,
+  );
   new Gauge({
     name: `${PREFIX}feature_psi`,
     help: 'PSI of a live feature against the champion’s training reference',
