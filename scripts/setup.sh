@@ -330,6 +330,20 @@ step_models() {
 }
 
 # ---------------------------------------------------------------------------
+# Extensions: every scripts/setup.d/*.sh, in name order. Each is a small idempotent bash script
+# for one feature's extra needs (a Debian package, a build); it sources lib/common.sh itself and
+# sees SETUP_LOG_DIR, SKIP_NPM and SKIP_PYTHON in its environment.
+# ---------------------------------------------------------------------------
+step_extensions() {
+  local script
+  for script in "$CRYPTO_SCRIPTS_DIR"/setup.d/*.sh; do
+    [[ -e "$script" ]] || continue
+    SETUP_LOG_DIR="$SETUP_LOG_DIR" SKIP_NPM="$SKIP_NPM" SKIP_PYTHON="$SKIP_PYTHON" bash "$script" ||
+      die "$EXIT_DOWNLOAD" "setup extension $(basename "$script") failed (logs in $SETUP_LOG_DIR)"
+  done
+}
+
+# ---------------------------------------------------------------------------
 # Kernel settings Elasticsearch would like (informational only)
 # ---------------------------------------------------------------------------
 step_kernel_check() {
@@ -356,6 +370,7 @@ main() {
   run_step "python venv" step_python
   run_step "node_modules" step_npm
   run_step "sentiment models" step_models
+  run_step "extensions" step_extensions
   step_kernel_check
 
   log "timings:"
