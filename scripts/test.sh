@@ -28,6 +28,8 @@ if ! bash scripts/stack.sh status >/dev/null 2>&1; then
   bash scripts/stack.sh start
   started_stack=1
 fi
+# Redis is optional for the services but the API's shared rate-limit tests need it.
+bash scripts/stack.sh start redis
 eval "$(bash scripts/stack.sh env)"
 export CRYPTO_SHARED_DATA="${CRYPTO_SHARED_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
 
