@@ -3,6 +3,7 @@
 // the service runs, against a naive streaming user of TA-Lib who, for every new candle, calls each
 // TA-Lib function of that set on the last lookback+1 candles and keeps the last value. Also checks
 // the engine's outputs against TA-Lib over the whole history (the repo's test oracle).
+import { cpus, loadavg } from 'node:os';
 import type { Candle } from '@crypto-predict/core';
 import { readBinanceCandles } from '@crypto-predict/core/market-data';
 import type { BenchOptions, BenchResult } from '../run.js';
@@ -13,7 +14,7 @@ import { indicatorInstanceCount, measureEngine } from '../../services/technical-
 import { INDICATOR_CATALOG } from '../../services/technical-indicators/src/domain/indicators/catalog.js';
 import { MOVING_AVERAGE_TYPES } from '../../services/technical-indicators/src/domain/indicators/moving-average/moving-average.js';
 import { talib } from '../../services/technical-indicators/src/testing/talib-oracle.js';
-import { round } from '../lib/stats.js';
+import { quantile, round } from '../lib/stats.js';
 
 const FROM = Date.parse('2024-01-01T00:00:00Z');
 const TIMEFRAME = '1m';
@@ -314,7 +315,10 @@ function relativeDiff(actual: number, expected: number): number {
 
 export async function run(options: BenchOptions): Promise<BenchResult> {
   const count = options.quick ? 20_000 : 200_000;
-  const engineRounds = options.quick ? 3 : 5;
+  // Rounds are cheap (~0.3 s each); more of them make the best round less hostage to a noisy neighbour.
+  const engineRounds = options.quick ? 3 : 7;
+  // How busy the (shared) machine was: wall time suffers most from it, CPU time much less.
+  const loadAtStart = round(loadavg()[0] ?? Number.NaN, 2);
   const talibRounds = 2;
   const talibCount = options.quick ? count : 50_000;
 
@@ -450,6 +454,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     ns_per_candle_basis: 'best of rounds, CPU time (user+system, process.cpuUsage) per candle',
     engine_cpu_ns_per_candle: nsPerCandle,
     engine_wall_ns_per_candle: Math.round(engine.nsPerCandle),
+    engine_cpu_ns_per_candle_median: Math.round(quantile(engine.cpuNsPerCandleRounds, 0.5)),
+    engine_wall_ns_per_candle_median: Math.round(quantile(engine.nsPerCandleRounds, 0.5)),
     engine_cpu_ns_per_candle_rounds: engine.cpuNsPerCandleRounds.map(Math.round),
     engine_wall_ns_per_candle_rounds: engine.nsPerCandleRounds.map(Math.round),
     target_ns_per_candle: TARGET_NS_PER_CANDLE,
@@ -457,6 +463,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     talib_ns_per_candle: Math.round(talibCpuNs),
     talib_ns_per_candle_basis: 'best of rounds, CPU time per candle, same basis as ns_per_candle',
     talib_wall_ns_per_candle: Math.round(talibNs),
+    talib_cpu_ns_per_candle_median: Math.round(quantile(talibCpu, 0.5)),
     talib_cpu_ns_per_candle_rounds: talibCpu.map(Math.round),
     talib_wall_ns_per_candle_rounds: talibWall.map(Math.round),
     talib_candles: subset,
@@ -468,6 +475,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     talib_calls_per_candle: callsPerCandle,
     talib_values_per_round: talibValues / talibRounds,
     speedup_vs_talib: round(talibCpuNs / engine.cpuNsPerCandle, 1),
+    machine_cpus: cpus().length,
+    machine_load_1m_at_start: loadAtStart,
     max_rel_diff_vs_talib: maxRel,
     max_rel_diff_basis:
       'engine feature rows vs TA-Lib run over the whole measured history (the test oracle), same transforms, after warm-up; session_vwap has no TA-Lib counterpart and is excluded',

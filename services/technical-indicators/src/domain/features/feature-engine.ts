@@ -1,9 +1,9 @@
-import { AppError, timeframeMs, type Candle, type FeatureRow } from '@crypto-predict/core';
+import { AppError, timeframeMs, type Candle, type FeatureRow, type Timeframe } from '@crypto-predict/core';
 import type { Bar } from '../indicators/bar.js';
 import { INDICATOR_CATALOG, type BarIndicator } from '../indicators/catalog.js';
-import type { IndicatorOutput } from '../indicators/indicator.js';
+import { Checkpoint } from '../indicators/indicator.js';
 import { isJsonObject, type JsonObject } from '../indicators/json.js';
-import type { FeatureDefinition, FeatureSet } from './feature-config.js';
+import type { FeatureDefinition, FeatureSet, Transform } from './feature-config.js';
 
 /** What became of one candle. */
 export type CandleOutcome =
@@ -41,30 +41,58 @@ export interface SeriesSnapshot {
   indicators: JsonObject;
 }
 
-interface FeatureReader {
-  readonly name: string;
-  read(close: number): number | null;
-}
-
-type RowBuilder = (values: (number | null)[]) => Record<string, number | null>;
+/** Row values arrive as a Float64Array with NaN for "no value"; the row carries null there. */
+type RowBuilder = (values: Float64Array) => Record<string, number | null>;
 
 /**
  * Builds the features object as one object literal with the names as constant keys: objects of
  * the same shape every bar, several times faster than adding 20-odd computed keys one by one.
  */
 function rowBuilder(names: readonly string[]): RowBuilder {
-  const body = names.map((name, index) => `${JSON.stringify(name)}: v[${index}]`).join(', ');
+  const reads = names.map((_, index) => `const x${index} = v[${index}];`).join('\n');
+  const fields = names.map((name, index) => `${JSON.stringify(name)}: x${index} === x${index} ? x${index} : null`);
   // Generated on purpose: names are validated snake_case and quoted with JSON.stringify.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('v', `return { ${body} };`) as RowBuilder;
+  return new Function(
+    'v',
+    `${reads}\nreturn { ${fields.join(', ')} };\n//# sourceURL=generated/feature-row`,
+  ) as RowBuilder;
 }
 
-/** The indicators and feature readers of one (pair, timeframe). */
+/** Transforms as small integers, so that reading a row is a switch, not a closure per feature. */
+const AS_IS = 0;
+const DIVIDE_BY_CLOSE = 1;
+const CLOSE_RELATIVE = 2;
+const TRANSFORM_CODES: Readonly<Record<Transform, number>> = {
+  none: AS_IS,
+  divide_by_close: DIVIDE_BY_CLOSE,
+  close_relative: CLOSE_RELATIVE,
+};
+
+/**
+ * The indicators and feature readers of one (pair, timeframe).
+ *
+ * The hot path, per bar: one Checkpoint save (or restore, for a revision) covers every indicator
+ * of the series, each indicator advances without building an output object, and each feature
+ * reads its line straight from its indicator's `out` array. Features are held as parallel arrays
+ * (indicator, line slot, transform) so that the loop touches only typed arrays and one class.
+ */
 class Series {
+  /** The indicator instances by instance key (shared by features that read different lines). */
   readonly instances = new Map<string, BarIndicator>();
-  readonly readers: FeatureReader[] = [];
+  private readonly indicators: BarIndicator[] = [];
+  private readonly checkpoint: Checkpoint;
+  /** Per indicator: whether its last advance left it warm (1) or not (0). */
+  private readonly warm: Uint8Array;
+  /** Per feature: its indicator's position in `indicators`, its output array, line slot and transform. */
+  private readonly featureIndicator: Int32Array;
+  private readonly featureOut: Float64Array[] = [];
+  private readonly featureLine: Int32Array;
+  private readonly featureTransform: Uint8Array;
   private readonly build: RowBuilder;
-  private readonly values: (number | null)[];
+  private readonly values: Float64Array;
+  /** The bar length of the timeframe, ms. */
+  readonly stepMs: number;
   lastOpenTime = Number.NEGATIVE_INFINITY;
   lastRevision = -1;
   lastClose = Number.NaN;
@@ -72,10 +100,15 @@ class Series {
 
   constructor(
     readonly pair: string,
-    readonly timeframe: string,
+    readonly timeframe: Timeframe,
     features: readonly FeatureDefinition[],
   ) {
-    for (const feature of features) {
+    this.stepMs = timeframeMs(timeframe);
+    const count = features.length;
+    this.featureIndicator = new Int32Array(count);
+    this.featureLine = new Int32Array(count);
+    this.featureTransform = new Uint8Array(count);
+    features.forEach((feature, f) => {
       let instance = this.instances.get(feature.instanceKey);
       if (instance === undefined) {
         const spec = INDICATOR_CATALOG.get(feature.indicator);
@@ -83,11 +116,17 @@ class Series {
           throw new AppError('INTERNAL', `feature ${feature.name}: unknown indicator ${feature.indicator}`);
         instance = spec.create(feature.params);
         this.instances.set(feature.instanceKey, instance);
+        this.indicators.push(instance);
       }
-      this.readers.push(reader(feature, instance));
-    }
-    this.build = rowBuilder(this.readers.map((r) => r.name));
-    this.values = new Array<number | null>(this.readers.length).fill(null);
+      this.featureIndicator[f] = this.indicators.indexOf(instance);
+      this.featureOut.push(instance.indicator.out);
+      this.featureLine[f] = instance.indicator.lineIndex(feature.line);
+      this.featureTransform[f] = TRANSFORM_CODES[feature.transform];
+    });
+    this.checkpoint = new Checkpoint(this.indicators.map((instance) => instance.indicator));
+    this.warm = new Uint8Array(this.indicators.length);
+    this.build = rowBuilder(features.map((feature) => feature.name));
+    this.values = new Float64Array(count);
   }
 
   get started(): boolean {
@@ -95,39 +134,44 @@ class Series {
   }
 
   apply(bar: Bar, replace: boolean): void {
-    for (const instance of this.instances.values()) {
-      if (replace) instance.replace(bar);
-      else instance.update(bar);
-    }
+    if (replace) this.checkpoint.restore();
+    else this.checkpoint.save();
+    const indicators = this.indicators;
+    const warm = this.warm;
+    for (let i = 0; i < indicators.length; i += 1) warm[i] = indicators[i]?.advance(bar, replace) === true ? 1 : 0;
     if (!replace) this.bars += 1;
   }
 
-  features(close: number): Record<string, number | null> {
-    const readers = this.readers;
-    const values = this.values;
-    for (let i = 0; i < readers.length; i += 1) values[i] = readers[i]?.read(close) ?? null;
-    return this.build(values);
+  /** After restoring the indicators from a snapshot: take their warm flags. */
+  syncWarm(): void {
+    this.indicators.forEach((instance, i) => {
+      this.warm[i] = instance.isWarm ? 1 : 0;
+    });
   }
-}
 
-function reader(feature: FeatureDefinition, instance: BarIndicator): FeatureReader {
-  const line = feature.line;
-  const pick = (output: IndicatorOutput): number =>
-    typeof output === 'number' ? output : (output[line] ?? Number.NaN);
-  const finite = (value: number): number | null => (Number.isFinite(value) ? value : null);
-  switch (feature.transform) {
-    case 'none':
-      return { name: feature.name, read: () => (instance.value === undefined ? null : finite(pick(instance.value))) };
-    case 'divide_by_close':
-      return {
-        name: feature.name,
-        read: (close) => (instance.value === undefined ? null : finite(pick(instance.value) / close)),
-      };
-    case 'close_relative':
-      return {
-        name: feature.name,
-        read: (close) => (instance.value === undefined ? null : finite(close / pick(instance.value) - 1)),
-      };
+  /** The row's features: each line, transformed against the close; NaN (null in the row) if none. */
+  features(close: number): Record<string, number | null> {
+    const values = this.values;
+    const warm = this.warm;
+    const outs = this.featureOut;
+    for (let f = 0; f < values.length; f += 1) {
+      const line = outs[f]?.[this.featureLine[f] ?? 0] ?? Number.NaN;
+      let value = Number.NaN;
+      if (warm[this.featureIndicator[f] ?? 0] === 1) {
+        switch (this.featureTransform[f]) {
+          case DIVIDE_BY_CLOSE:
+            value = line / close;
+            break;
+          case CLOSE_RELATIVE:
+            value = close / line - 1;
+            break;
+          default:
+            value = line;
+        }
+      }
+      values[f] = Number.isFinite(value) ? value : Number.NaN;
+    }
+    return this.build(values);
   }
 }
 
@@ -138,7 +182,8 @@ function reader(feature: FeatureDefinition, instance: BarIndicator): FeatureRead
  * state per series snapshots to JSON and restores, so a restart has no gap and no second warm-up.
  */
 export class FeatureEngine {
-  private readonly series = new Map<string, Series>();
+  /** Series by pair, then timeframe (no key string to build per candle). */
+  private readonly series = new Map<string, Map<string, Series>>();
   private readonly timeframes: ReadonlySet<string>;
 
   constructor(readonly featureSet: FeatureSet) {
@@ -151,12 +196,12 @@ export class FeatureEngine {
 
   /** Whether the engine holds state for the series (from candles or a restored snapshot). */
   has(pair: string, timeframe: string): boolean {
-    return this.series.get(seriesKey(pair, timeframe))?.started ?? false;
+    return this.find(pair, timeframe)?.started ?? false;
   }
 
   /** The open time of the last bar applied to the series, if any. */
   lastOpenTime(pair: string, timeframe: string): number | undefined {
-    const series = this.series.get(seriesKey(pair, timeframe));
+    const series = this.find(pair, timeframe);
     return series?.started === true ? series.lastOpenTime : undefined;
   }
 
@@ -193,7 +238,7 @@ export class FeatureEngine {
   }
 
   snapshot(pair: string, timeframe: string): SeriesSnapshot | undefined {
-    const series = this.series.get(seriesKey(pair, timeframe));
+    const series = this.find(pair, timeframe);
     if (series === undefined || !series.started) return undefined;
     const indicators: JsonObject = {};
     for (const [key, instance] of series.instances) indicators[key] = instance.toJSON();
@@ -212,7 +257,10 @@ export class FeatureEngine {
 
   /** Every series the engine holds. */
   seriesKeys(): { pair: string; timeframe: string }[] {
-    return [...this.series.values()].filter((s) => s.started).map((s) => ({ pair: s.pair, timeframe: s.timeframe }));
+    return [...this.series.values()]
+      .flatMap((byTimeframe) => [...byTimeframe.values()])
+      .filter((s) => s.started)
+      .map((s) => ({ pair: s.pair, timeframe: s.timeframe }));
   }
 
   /**
@@ -229,17 +277,18 @@ export class FeatureEngine {
         throw new AppError('INTERNAL', `snapshot of ${snapshot.pair} ${snapshot.timeframe} lacks indicator ${key}`);
       instance.restore(state);
     }
+    series.syncWarm();
     series.lastOpenTime = snapshot.lastOpenTime;
     series.lastRevision = snapshot.lastRevision;
     series.lastClose = snapshot.lastClose;
     series.bars = snapshot.bars;
-    this.series.set(seriesKey(snapshot.pair, snapshot.timeframe), series);
+    this.place(series);
     return true;
   }
 
   /** Forgets a series (e.g. to roll back a failed batch before restoring its last snapshot). */
   drop(pair: string, timeframe: string): void {
-    this.series.delete(seriesKey(pair, timeframe));
+    this.series.get(pair)?.delete(timeframe);
   }
 
   /** Names of the features rows of this timeframe carry, in order. */
@@ -247,12 +296,24 @@ export class FeatureEngine {
     return this.featuresOf(timeframe).map((feature) => feature.name);
   }
 
-  private seriesFor(pair: string, timeframe: string): Series {
-    const key = seriesKey(pair, timeframe);
-    let series = this.series.get(key);
+  private find(pair: string, timeframe: string): Series | undefined {
+    return this.series.get(pair)?.get(timeframe);
+  }
+
+  private place(series: Series): void {
+    let byTimeframe = this.series.get(series.pair);
+    if (byTimeframe === undefined) {
+      byTimeframe = new Map();
+      this.series.set(series.pair, byTimeframe);
+    }
+    byTimeframe.set(series.timeframe, series);
+  }
+
+  private seriesFor(pair: string, timeframe: Timeframe): Series {
+    let series = this.find(pair, timeframe);
     if (series === undefined) {
       series = new Series(pair, timeframe, this.featuresOf(timeframe));
-      this.series.set(key, series);
+      this.place(series);
     }
     return series;
   }
@@ -263,7 +324,7 @@ export class FeatureEngine {
 
   /** Fills a hole before `candle` with empty bars carrying the last close, as trade-to-ohlc does live. */
   private fillGap(series: Series, candle: Candle, rows: FeatureRow[]): number {
-    const step = timeframeMs(candle.timeframe);
+    const step = series.stepMs;
     const missing = (candle.openTime - series.lastOpenTime) / step - 1;
     if (missing <= 0 || !Number.isInteger(missing) || missing > this.featureSet.gapFillMaxBars) return 0;
     for (let i = 1; i <= missing; i += 1) {
@@ -306,8 +367,4 @@ export class FeatureEngine {
       features: series.features(candle.close),
     };
   }
-}
-
-function seriesKey(pair: string, timeframe: string): string {
-  return `${pair}|${timeframe}`;
 }

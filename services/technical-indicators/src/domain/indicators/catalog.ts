@@ -9,7 +9,7 @@ import { Cci } from './cci/cci.js';
 import { Dema } from './dema/dema.js';
 import { Donchian } from './donchian/donchian.js';
 import { Ema } from './ema/ema.js';
-import type { Indicator, IndicatorOutput } from './indicator.js';
+import type { AnyIndicator, Indicator, IndicatorOutput } from './indicator.js';
 import type { JsonObject } from './json.js';
 import { Kama } from './kama/kama.js';
 import { Keltner } from './keltner/keltner.js';
@@ -45,16 +45,25 @@ import { Wma } from './wma/wma.js';
  */
 export type Scale = 'free' | 'price' | 'volume';
 
-/** An indicator bound to the input it reads from a bar (its price source, or the bar itself). */
+/**
+ * An indicator bound to the input it reads from a bar (its price source, or the bar itself).
+ * `update`/`replace` are the indicator's own (they save and restore its state); the feature
+ * engine uses `advance` with one Checkpoint for all of a series' indicators, and reads the
+ * output lines from `indicator.out`.
+ */
 export interface BarIndicator {
   readonly kind: string;
   readonly lookback: number;
   readonly value: IndicatorOutput | undefined;
   readonly isWarm: boolean;
+  /** The underlying indicator (for Checkpoint, `out` and `lineIndex`). */
+  readonly indicator: AnyIndicator;
   /** The value, or a NotWarmedUpError while warming up. */
   valueOrThrow(): IndicatorOutput;
   update(bar: Bar): IndicatorOutput | undefined;
   replace(bar: Bar): IndicatorOutput | undefined;
+  /** Indicator.advance with the input read from the bar: the caller saves/restores a Checkpoint. */
+  advance(bar: Bar, replace: boolean): boolean;
   toJSON(): JsonObject;
   restore(state: JsonObject): void;
 }
@@ -71,30 +80,78 @@ export interface IndicatorSpec {
   create(params: Record<string, number | string>): BarIndicator;
 }
 
+/** One reader per price source, made once: the hot path calls a shared function, not a new closure. */
+const PRICE_READERS: Readonly<Record<PriceSource, (bar: Bar) => number>> = {
+  close: (bar) => bar.close,
+  open: (bar) => bar.open,
+  high: (bar) => bar.high,
+  low: (bar) => bar.low,
+  hl2: (bar) => priceOf(bar, 'hl2'),
+  hlc3: (bar) => priceOf(bar, 'hlc3'),
+  ohlc4: (bar) => priceOf(bar, 'ohlc4'),
+  vwap: (bar) => bar.vwap,
+};
+
+class BoundIndicator<In, Out extends IndicatorOutput> implements BarIndicator {
+  readonly kind: string;
+  readonly lookback: number;
+  readonly indicator: AnyIndicator;
+  /**
+   * The indicator class's own `advance`, looked up once: calling it directly skips a property
+   * lookup that sees every indicator class (megamorphic) on each bar.
+   */
+  private readonly step: (input: In, replace: boolean) => boolean;
+
+  constructor(
+    private readonly bound: Indicator<In, Out>,
+    private readonly read: (bar: Bar) => In,
+  ) {
+    this.kind = bound.kind;
+    this.lookback = bound.lookback;
+    // Feeding happens only through `bound`; the untyped view is for saving and reading lines.
+    this.indicator = bound;
+    this.step = bound.advance;
+  }
+
+  get value(): Out | undefined {
+    return this.bound.value;
+  }
+
+  get isWarm(): boolean {
+    return this.bound.isWarm;
+  }
+
+  valueOrThrow(): Out {
+    return this.bound.valueOrThrow();
+  }
+
+  update(bar: Bar): Out | undefined {
+    return this.bound.update(this.read(bar));
+  }
+
+  replace(bar: Bar): Out | undefined {
+    return this.bound.replace(this.read(bar));
+  }
+
+  advance(bar: Bar, replace: boolean): boolean {
+    return this.step.call(this.bound, this.read(bar), replace);
+  }
+
+  toJSON(): JsonObject {
+    return this.bound.toJSON();
+  }
+
+  restore(state: JsonObject): void {
+    this.bound.restore(state);
+  }
+}
+
 function bindPrice<Out extends IndicatorOutput>(indicator: Indicator<number, Out>, source: PriceSource): BarIndicator {
-  return bind(indicator, (bar) => priceOf(bar, source));
+  return new BoundIndicator(indicator, PRICE_READERS[source]);
 }
 
 function bindBar<In, Out extends IndicatorOutput>(indicator: Indicator<In, Out>, read: (bar: Bar) => In): BarIndicator {
-  return bind(indicator, read);
-}
-
-function bind<In, Out extends IndicatorOutput>(indicator: Indicator<In, Out>, read: (bar: Bar) => In): BarIndicator {
-  return {
-    kind: indicator.kind,
-    lookback: indicator.lookback,
-    get value() {
-      return indicator.value;
-    },
-    get isWarm() {
-      return indicator.isWarm;
-    },
-    valueOrThrow: () => indicator.valueOrThrow(),
-    update: (bar) => indicator.update(read(bar)),
-    replace: (bar) => indicator.replace(read(bar)),
-    toJSON: () => indicator.toJSON(),
-    restore: (state) => indicator.restore(state),
-  };
+  return new BoundIndicator(indicator, read);
 }
 
 const identity = (bar: Bar): Bar => bar;

@@ -139,6 +139,15 @@ describe('every indicator in the catalog keeps the streaming contract', () => {
         });
       });
 
+      it("declares the catalog's output lines, in the slots the feature engine reads", () => {
+        const indicator = make(spec).indicator;
+        const lines = indicator.lines ?? ['value'];
+        assert.deepEqual([...lines].sort(), Object.keys(spec.lines).sort(), 'the same line names as the catalog');
+        assert.equal(indicator.out.length, lines.length, 'one output slot per line');
+        lines.forEach((line, slot) => assert.equal(indicator.lineIndex(line), slot, `${line} is in slot ${slot}`));
+        assert.throws(() => indicator.lineIndex('no_such_line'), RangeError, 'an unknown line is refused');
+      });
+
       it('refuses a snapshot of another kind or other parameters', () => {
         const indicator = make(spec);
         const state = indicator.toJSON();

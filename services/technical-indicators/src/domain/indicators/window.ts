@@ -10,6 +10,8 @@ export class Window {
   private readonly slots: Float64Array;
   /** Values pushed, counting replaced ones once. */
   private pushed = 0;
+  /** The slot of the newest value (`(pushed - 1) mod capacity`, kept so reads need no division). */
+  private newest = -1;
   /** The value the last append evicted, restored when that append is replaced. */
   private evicted = Number.NaN;
 
@@ -26,12 +28,13 @@ export class Window {
    */
   push(x: number, replace = false): number {
     if (replace && this.pushed > 0) {
-      this.slots[(this.pushed - 1) % this.capacity] = x;
+      this.slots[this.newest] = x;
       return this.evicted;
     }
-    const slot = this.pushed % this.capacity;
+    const slot = this.newest + 1 === this.capacity ? 0 : this.newest + 1;
     this.evicted = this.pushed >= this.capacity ? (this.slots[slot] ?? Number.NaN) : Number.NaN;
     this.slots[slot] = x;
+    this.newest = slot;
     this.pushed += 1;
     return this.evicted;
   }
@@ -49,9 +52,10 @@ export class Window {
     return this.pushed;
   }
 
-  /** The value `age` steps back: 0 is the newest. */
+  /** The value `age` steps back: 0 is the newest (age < size). */
   fromNewest(age: number): number {
-    return this.slots[(this.pushed - 1 - age) % this.capacity] ?? Number.NaN;
+    const slot = this.newest - age;
+    return this.slots[slot < 0 ? slot + this.capacity : slot] ?? Number.NaN;
   }
 
   /** The oldest value held. */
@@ -95,6 +99,7 @@ export class Window {
       this.slots[index] = decodeNumber(value);
     });
     this.pushed = Number(state.pushed);
+    this.newest = this.pushed === 0 ? -1 : (this.pushed - 1) % this.capacity;
     this.evicted = decodeNumber(state.evicted ?? null);
   }
 }

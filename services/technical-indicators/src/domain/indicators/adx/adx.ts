@@ -21,10 +21,11 @@ export class PlusDi extends Indicator<HighLowClose, number> {
     this.lookback = period + unstablePeriod;
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): number | undefined {
-    const dm = Indicator.feed(this.movement, bar, replace);
-    if (dm === undefined) return undefined;
-    return isZero(dm.trueRange) ? 0 : 100 * (dm.plusDm / dm.trueRange);
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    const dm = this.movement;
+    if (!dm.advance(bar, replace)) return false;
+    const trueRange = dm.trueRange;
+    return this.emit(isZero(trueRange) ? 0 : 100 * (dm.plusDm / trueRange));
   }
 }
 
@@ -46,20 +47,22 @@ export class MinusDi extends Indicator<HighLowClose, number> {
     this.lookback = period + unstablePeriod;
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): number | undefined {
-    const dm = Indicator.feed(this.movement, bar, replace);
-    if (dm === undefined) return undefined;
-    return isZero(dm.trueRange) ? 0 : 100 * (dm.minusDm / dm.trueRange);
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    const dm = this.movement;
+    if (!dm.advance(bar, replace)) return false;
+    const trueRange = dm.trueRange;
+    return this.emit(isZero(trueRange) ? 0 : 100 * (dm.minusDm / trueRange));
   }
 }
 
-/** DX of one bar, or undefined where TA-Lib skips it (TR or +DI + −DI ~0). */
-function directionalIndex(dm: { plusDm: number; minusDm: number; trueRange: number }): number | undefined {
-  if (isZero(dm.trueRange)) return undefined;
-  const minusDi = 100 * (dm.minusDm / dm.trueRange);
-  const plusDi = 100 * (dm.plusDm / dm.trueRange);
+/** DX of one bar, or NaN where TA-Lib skips it (TR or +DI + −DI ~0). */
+function directionalIndex(dm: DirectionalMovement): number {
+  const trueRange = dm.trueRange;
+  if (isZero(trueRange)) return Number.NaN;
+  const minusDi = 100 * (dm.minusDm / trueRange);
+  const plusDi = 100 * (dm.plusDm / trueRange);
   const total = minusDi + plusDi;
-  if (isZero(total)) return undefined;
+  if (isZero(total)) return Number.NaN;
   return 100 * (Math.abs(minusDi - plusDi) / total);
 }
 
@@ -82,12 +85,11 @@ export class Dx extends Indicator<HighLowClose, number> {
     this.lookback = period + unstablePeriod;
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): number | undefined {
-    const dm = Indicator.feed(this.movement, bar, replace);
-    if (dm === undefined) return undefined;
-    const dx = directionalIndex(dm);
-    if (dx !== undefined) this.s.dx = dx;
-    return this.s.dx;
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    if (!this.movement.advance(bar, replace)) return false;
+    const dx = directionalIndex(this.movement);
+    if (!Number.isNaN(dx)) this.s.dx = dx;
+    return this.emit(this.s.dx);
   }
 }
 
@@ -113,23 +115,23 @@ export class Adx extends Indicator<HighLowClose, number> {
     this.lookback = 2 * period - 1 + unstablePeriod;
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): number | undefined {
-    const dm = Indicator.feed(this.movement, bar, replace);
-    if (dm === undefined) return undefined;
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    if (!this.movement.advance(bar, replace)) return false;
     const s = this.s;
     const period = this.period;
-    const dx = directionalIndex(dm);
+    const dx = directionalIndex(this.movement);
+    const skipped = Number.isNaN(dx);
     const index = this.count - 1;
     if (index < 2 * period - 1) {
-      if (dx !== undefined) s.sumDx += dx;
-      return undefined;
+      if (!skipped) s.sumDx += dx;
+      return false;
     }
     if (index === 2 * period - 1) {
-      if (dx !== undefined) s.sumDx += dx;
+      if (!skipped) s.sumDx += dx;
       s.adx = s.sumDx / period;
-    } else if (dx !== undefined) {
+    } else if (!skipped) {
       s.adx = (s.adx * (period - 1) + dx) / period;
     }
-    return s.adx;
+    return this.emit(s.adx);
   }
 }

@@ -10,6 +10,8 @@ export type DirectionalMovementValue = {
   readonly trueRange: number;
 };
 
+const LINES = ['plusDm', 'minusDm', 'trueRange'] as const;
+
 /**
  * The smoothed directional movement shared by TA-Lib's PLUS_DI, MINUS_DI, DX and ADX: plain sums
  * over bars 2..period, then s = s − s / n + x from bar period + 1, the first value.
@@ -28,20 +30,35 @@ export class DirectionalMovement extends Indicator<HighLowClose, DirectionalMove
   });
 
   constructor(readonly period: number) {
-    super();
+    super(LINES);
     assertPeriod('directional_movement', 'period', period);
     this.params = { period };
     this.lookback = period;
   }
 
-  protected compute(bar: HighLowClose): DirectionalMovementValue | undefined {
+  /** Smoothed +DM (while warm). */
+  get plusDm(): number {
+    return this.out[0] ?? Number.NaN;
+  }
+
+  /** Smoothed −DM (while warm). */
+  get minusDm(): number {
+    return this.out[1] ?? Number.NaN;
+  }
+
+  /** Smoothed true range (while warm). */
+  get trueRange(): number {
+    return this.out[2] ?? Number.NaN;
+  }
+
+  protected compute(bar: HighLowClose): boolean {
     const s = this.s;
     const period = this.period;
     if (this.count === 1) {
       s.previousHigh = bar.high;
       s.previousLow = bar.low;
       s.previousClose = bar.close;
-      return undefined;
+      return false;
     }
     const diffP = bar.high - s.previousHigh;
     const diffM = s.previousLow - bar.low;
@@ -53,13 +70,17 @@ export class DirectionalMovement extends Indicator<HighLowClose, DirectionalMove
       if (diffM > 0 && diffP < diffM) s.minusDm += diffM;
       else if (diffP > 0 && diffP > diffM) s.plusDm += diffP;
       s.trueRange += range;
-      return undefined;
+      return false;
     }
     s.minusDm -= s.minusDm / period;
     s.plusDm -= s.plusDm / period;
     if (diffM > 0 && diffP < diffM) s.minusDm += diffM;
     else if (diffP > 0 && diffP > diffM) s.plusDm += diffP;
     s.trueRange = s.trueRange - s.trueRange / period + range;
-    return { plusDm: s.plusDm, minusDm: s.minusDm, trueRange: s.trueRange };
+    const out = this.out; // LINES order
+    out[0] = s.plusDm;
+    out[1] = s.minusDm;
+    out[2] = s.trueRange;
+    return true;
   }
 }

@@ -10,6 +10,8 @@ export type AroonValue = {
   readonly oscillator: number;
 };
 
+const LINES = ['up', 'down', 'oscillator'] as const;
+
 /** Aroon, TA-Lib AROON: 100 / n × (n − bars since the highest high / lowest low of the last n + 1 bars). */
 export class Aroon extends Indicator<HighLow, AroonValue> {
   readonly kind = 'aroon';
@@ -20,7 +22,7 @@ export class Aroon extends Indicator<HighLow, AroonValue> {
   private readonly lowest: Extremum;
 
   constructor(readonly period = 14) {
-    super();
+    super(LINES);
     assertPeriod('aroon', 'period', period);
     this.params = { period };
     this.lookback = period;
@@ -29,15 +31,17 @@ export class Aroon extends Indicator<HighLow, AroonValue> {
     this.lowest = this.child(new Extremum(period + 1, 'min'));
   }
 
-  protected compute(bar: HighLow, replace: boolean): AroonValue | undefined {
-    const highest = Indicator.feed(this.highest, bar.high, replace);
-    const lowest = Indicator.feed(this.lowest, bar.low, replace);
-    if (highest === undefined || lowest === undefined) return undefined;
+  protected compute(bar: HighLow, replace: boolean): boolean {
+    const highWarm = this.highest.advance(bar.high, replace);
+    const lowWarm = this.lowest.advance(bar.low, replace);
+    if (!highWarm || !lowWarm) return false;
     const period = this.period;
-    return {
-      up: this.factor * (period - highest.age),
-      down: this.factor * (period - lowest.age),
-      oscillator: this.factor * (lowest.age - highest.age),
-    };
+    const highAge = this.highest.age;
+    const lowAge = this.lowest.age;
+    const out = this.out; // LINES order
+    out[0] = this.factor * (period - highAge);
+    out[1] = this.factor * (period - lowAge);
+    out[2] = this.factor * (lowAge - highAge);
+    return true;
   }
 }

@@ -25,14 +25,14 @@ export class Atr extends Indicator<HighLowClose, number> {
     this.lookback = period + unstablePeriod;
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): number | undefined {
-    const range = Indicator.feed(this.trueRange, bar, replace);
-    if (range === undefined) return undefined;
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    if (!this.trueRange.advance(bar, replace)) return false;
+    const range = this.trueRange.latest;
     const s = this.s;
     const period = this.period;
     if (this.count <= period) {
       s.total += range;
-      return undefined;
+      return false;
     }
     if (this.count === period + 1) {
       s.atr = (s.total + range) / period;
@@ -41,7 +41,7 @@ export class Atr extends Indicator<HighLowClose, number> {
       s.atr += range;
       s.atr /= period;
     }
-    return this.output(s.atr, bar);
+    return this.emit(this.output(s.atr, bar));
   }
 
   protected output(atr: number, _bar: HighLowClose): number {

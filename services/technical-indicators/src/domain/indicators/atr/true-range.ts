@@ -8,11 +8,11 @@ export class TrueRange extends Indicator<HighLowClose, number> {
   readonly lookback = 1;
   private readonly s = this.scalars({ previousClose: 0 });
 
-  protected compute(bar: HighLowClose): number | undefined {
+  protected compute(bar: HighLowClose): boolean {
     const previousClose = this.s.previousClose;
     this.s.previousClose = bar.close;
-    if (this.count === 1) return undefined;
-    return trueRange(bar.high, bar.low, previousClose);
+    if (this.count === 1) return false;
+    return this.emit(trueRange(bar.high, bar.low, previousClose));
   }
 }
 

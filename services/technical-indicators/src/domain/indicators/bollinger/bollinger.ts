@@ -12,6 +12,8 @@ export type BollingerValue = {
   readonly width: number;
 };
 
+const LINES = ['upper', 'middle', 'lower', 'percentB', 'width'] as const;
+
 /**
  * Bollinger bands, TA-Lib BBANDS with an SMA middle: middle ± deviations × the population standard
  * deviation (TA-Lib's E[x²] - mean², 0 below 1e-14). %B and width are derived from TA-Lib's bands.
@@ -27,7 +29,7 @@ export class Bollinger extends Indicator<number, BollingerValue> {
     readonly deviationsUp = 2,
     readonly deviationsDown = deviationsUp,
   ) {
-    super();
+    super(LINES);
     assertPeriod('bollinger', 'period', period);
     if (!(deviationsUp > 0) || !(deviationsDown > 0)) throw new RangeError('bollinger: deviations must be positive');
     this.params = { period, deviationsUp, deviationsDown };
@@ -35,20 +37,21 @@ export class Bollinger extends Indicator<number, BollingerValue> {
     this.moments = this.child(new MeanVariance(period));
   }
 
-  protected compute(value: number, replace: boolean): BollingerValue | undefined {
-    const moments = Indicator.feed(this.moments, value, replace);
-    if (moments === undefined) return undefined;
-    const deviation = isZeroOrNegative(moments.variance) ? 0 : Math.sqrt(moments.variance);
+  protected compute(value: number, replace: boolean): boolean {
+    const moments = this.moments;
+    if (!moments.advance(value, replace)) return false;
+    const variance = moments.variance;
+    const deviation = isZeroOrNegative(variance) ? 0 : Math.sqrt(variance);
     const middle = moments.mean;
     const upper = middle + deviation * this.deviationsUp;
     const lower = middle - deviation * this.deviationsDown;
     const range = upper - lower;
-    return {
-      upper,
-      middle,
-      lower,
-      percentB: range > 0 ? (value - lower) / range : 0.5,
-      width: middle !== 0 ? range / middle : 0,
-    };
+    const out = this.out; // LINES order
+    out[0] = upper;
+    out[1] = middle;
+    out[2] = lower;
+    out[3] = range > 0 ? (value - lower) / range : 0.5;
+    out[4] = middle !== 0 ? range / middle : 0;
+    return true;
   }
 }

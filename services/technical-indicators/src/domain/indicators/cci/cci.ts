@@ -22,11 +22,11 @@ export class Cci extends Indicator<HighLowClose, number> {
     this.typical = this.window(period);
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): number | undefined {
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
     const last = (bar.high + bar.low + bar.close) / 3;
     const typical = this.typical;
     typical.push(last, replace);
-    if (!typical.full) return undefined;
+    if (!typical.full) return false;
     const period = this.period;
     let average = 0;
     for (let slot = 0; slot < period; slot += 1) average += typical.slot(slot);
@@ -34,6 +34,6 @@ export class Cci extends Indicator<HighLowClose, number> {
     let deviation = 0;
     for (let slot = 0; slot < period; slot += 1) deviation += Math.abs(typical.slot(slot) - average);
     const distance = last - average;
-    return distance !== 0 && deviation !== 0 ? distance / (0.015 * (deviation / period)) : 0;
+    return this.emit(distance !== 0 && deviation !== 0 ? distance / (0.015 * (deviation / period)) : 0);
   }
 }

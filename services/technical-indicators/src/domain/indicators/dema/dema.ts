@@ -19,11 +19,10 @@ export class Dema extends Indicator<number, number> {
     this.second = this.child(new Ema(period));
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
-    const first = Indicator.feed(this.first, value, replace);
-    if (first === undefined) return undefined;
-    const second = Indicator.feed(this.second, first, replace);
-    if (second === undefined) return undefined;
-    return 2 * first - second;
+  protected compute(value: number, replace: boolean): boolean {
+    if (!this.first.advance(value, replace)) return false;
+    const first = this.first.latest;
+    if (!this.second.advance(first, replace)) return false;
+    return this.emit(2 * first - this.second.latest);
   }
 }

@@ -1,7 +1,7 @@
 import type { HighLowClose } from '../bar.js';
 import { Extremum } from '../extremum/extremum.js';
 import { Indicator, type IndicatorParams } from '../indicator.js';
-import { channel, type ChannelValue } from '../keltner/keltner.js';
+import { CHANNEL_LINES, writeChannel, type ChannelValue } from '../keltner/keltner.js';
 import { assertPeriod } from '../params.js';
 
 /** Donchian channel: highest high and lowest low of the last `period` bars (TA-Lib MAX/MIN), and their midpoint. */
@@ -13,7 +13,7 @@ export class Donchian extends Indicator<HighLowClose, ChannelValue> {
   private readonly lowest: Extremum;
 
   constructor(readonly period = 20) {
-    super();
+    super(CHANNEL_LINES);
     assertPeriod('donchian', 'period', period, 1);
     this.params = { period };
     this.lookback = period - 1;
@@ -21,10 +21,13 @@ export class Donchian extends Indicator<HighLowClose, ChannelValue> {
     this.lowest = this.child(new Extremum(period, 'min'));
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): ChannelValue | undefined {
-    const highest = Indicator.feed(this.highest, bar.high, replace);
-    const lowest = Indicator.feed(this.lowest, bar.low, replace);
-    if (highest === undefined || lowest === undefined) return undefined;
-    return channel(highest.value, (highest.value + lowest.value) / 2, lowest.value, bar.close);
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    const highWarm = this.highest.advance(bar.high, replace);
+    const lowWarm = this.lowest.advance(bar.low, replace);
+    if (!highWarm || !lowWarm) return false;
+    const highest = this.highest.extreme;
+    const lowest = this.lowest.extreme;
+    writeChannel(this.out, highest, (highest + lowest) / 2, lowest, bar.close);
+    return true;
   }
 }

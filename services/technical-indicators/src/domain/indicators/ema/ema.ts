@@ -24,17 +24,17 @@ export class Ema extends Indicator<number, number> {
     this.k = emaK(period);
   }
 
-  protected compute(value: number): number | undefined {
+  protected compute(value: number): boolean {
     const s = this.s;
     if (this.count < this.period) {
       s.total += value;
-      return undefined;
+      return false;
     }
     if (this.count === this.period) {
       s.ema = (s.total + value) / this.period;
     } else {
       s.ema = (value - s.ema) * this.k + s.ema;
     }
-    return s.ema;
+    return this.emit(s.ema);
   }
 }

@@ -8,6 +8,8 @@ export type ExtremumValue = {
   readonly age: number;
 };
 
+const LINES = ['value', 'age'] as const;
+
 /**
  * Highest (or lowest) of the last `period` values and how long ago it was, TA-Lib's way: the
  * extreme and its index are cached and the window is rescanned only when the extreme leaves it,
@@ -25,7 +27,7 @@ export class Extremum extends Indicator<number, ExtremumValue> {
     readonly period: number,
     readonly side: 'max' | 'min',
   ) {
-    super();
+    super(LINES);
     assertPeriod('extremum', 'period', period, 1);
     this.params = { period, side };
     this.lookback = period - 1;
@@ -33,7 +35,17 @@ export class Extremum extends Indicator<number, ExtremumValue> {
     this.sign = side === 'max' ? 1 : -1;
   }
 
-  protected compute(value: number, replace: boolean): ExtremumValue | undefined {
+  /** The extreme value (while warm). */
+  get extreme(): number {
+    return this.out[0] ?? Number.NaN;
+  }
+
+  /** Bars since the extreme (while warm). */
+  get age(): number {
+    return this.out[1] ?? Number.NaN;
+  }
+
+  protected compute(value: number, replace: boolean): boolean {
     const values = this.values;
     values.push(value, replace);
     const s = this.s;
@@ -53,7 +65,9 @@ export class Extremum extends Indicator<number, ExtremumValue> {
       s.index = today;
       s.extreme = value;
     }
-    if (this.count < this.period) return undefined;
-    return { value: s.extreme, age: today - s.index };
+    if (this.count < this.period) return false;
+    this.out[0] = s.extreme; // LINES order
+    this.out[1] = today - s.index;
+    return true;
   }
 }

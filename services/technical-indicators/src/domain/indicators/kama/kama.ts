@@ -30,17 +30,17 @@ export class Kama extends Indicator<number, number> {
     this.values = this.window(period + 1);
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
+  protected compute(value: number, replace: boolean): boolean {
     const values = this.values;
     values.push(value, replace);
     const s = this.s;
     const period = this.period;
     const index = this.count - 1;
-    if (index === 0) return undefined;
+    if (index === 0) return false;
     const previous = values.fromNewest(1);
     if (index < period) {
       s.path += Math.abs(previous - value);
-      return undefined;
+      return false;
     }
     const trailing = values.oldest();
     const change = value - trailing;
@@ -56,6 +56,6 @@ export class Kama extends Indicator<number, number> {
     ratio = ratio * SPAN + SLOWEST;
     ratio *= ratio;
     s.kama = (value - s.kama) * ratio + s.kama;
-    return s.kama;
+    return this.emit(s.kama);
   }
 }

@@ -13,6 +13,9 @@ export type ChannelValue = {
   readonly position: number;
 };
 
+/** The lines of a channel (Keltner, Donchian), in `out` order. */
+export const CHANNEL_LINES = ['upper', 'middle', 'lower', 'width', 'position'] as const;
+
 /** Keltner channel (Raschke's): EMA(close, period) ± multiplier × ATR(atrPeriod), both TA-Lib's. */
 export class Keltner extends Indicator<HighLowClose, ChannelValue> {
   readonly kind = 'keltner';
@@ -26,7 +29,7 @@ export class Keltner extends Indicator<HighLowClose, ChannelValue> {
     readonly atrPeriod = 10,
     readonly multiplier = 2,
   ) {
-    super();
+    super(CHANNEL_LINES);
     if (!(multiplier > 0)) throw new RangeError('keltner: multiplier must be positive');
     this.params = { period, atrPeriod, multiplier };
     this.ema = this.child(new Ema(period));
@@ -34,22 +37,23 @@ export class Keltner extends Indicator<HighLowClose, ChannelValue> {
     this.lookback = Math.max(this.ema.lookback, this.atr.lookback);
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): ChannelValue | undefined {
-    const middle = Indicator.feed(this.ema, bar.close, replace);
-    const atr = Indicator.feed(this.atr, bar, replace);
-    if (middle === undefined || atr === undefined) return undefined;
-    const offset = this.multiplier * atr;
-    return channel(middle + offset, middle, middle - offset, bar.close);
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    const emaWarm = this.ema.advance(bar.close, replace);
+    const atrWarm = this.atr.advance(bar, replace);
+    if (!emaWarm || !atrWarm) return false;
+    const middle = this.ema.latest;
+    const offset = this.multiplier * this.atr.latest;
+    writeChannel(this.out, middle + offset, middle, middle - offset, bar.close);
+    return true;
   }
 }
 
-export function channel(upper: number, middle: number, lower: number, close: number): ChannelValue {
+/** Writes a channel's lines (CHANNEL_LINES order) from its bands and the close. */
+export function writeChannel(out: Float64Array, upper: number, middle: number, lower: number, close: number): void {
   const range = upper - lower;
-  return {
-    upper,
-    middle,
-    lower,
-    width: middle !== 0 ? range / middle : 0,
-    position: range > 0 ? (close - lower) / range : 0.5,
-  };
+  out[0] = upper;
+  out[1] = middle;
+  out[2] = lower;
+  out[3] = middle !== 0 ? range / middle : 0;
+  out[4] = range > 0 ? (close - lower) / range : 0.5;
 }

@@ -17,9 +17,9 @@ export class LogReturn extends Indicator<number, number> {
     this.values = this.window(period + 1);
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
+  protected compute(value: number, replace: boolean): boolean {
     this.values.push(value, replace);
-    if (!this.values.full) return undefined;
-    return Math.log(value / this.values.oldest());
+    if (!this.values.full) return false;
+    return this.emit(Math.log(value / this.values.oldest()));
   }
 }

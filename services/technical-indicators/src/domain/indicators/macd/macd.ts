@@ -8,6 +8,8 @@ export type MacdValue = {
   readonly histogram: number;
 };
 
+const LINES = ['macd', 'signal', 'histogram'] as const;
+
 /**
  * MACD, TA-Lib MACD: both EMAs start at the bar where the slow one is seeded, so the fast EMA is
  * seeded with the SMA of the `fast` values that end there (TA-Lib's alignment), not of the first
@@ -27,7 +29,7 @@ export class Macd extends Indicator<number, MacdValue> {
     readonly slow = 26,
     readonly signal = 9,
   ) {
-    super();
+    super(LINES);
     assertPeriod('macd', 'fast', fast);
     assertPeriod('macd', 'slow', slow);
     assertPeriod('macd', 'signal', signal);
@@ -39,14 +41,18 @@ export class Macd extends Indicator<number, MacdValue> {
     this.signalEma = this.child(new Ema(signal));
   }
 
-  protected compute(value: number, replace: boolean): MacdValue | undefined {
-    const slow = Indicator.feed(this.slowEma, value, replace);
+  protected compute(value: number, replace: boolean): boolean {
+    const slowWarm = this.slowEma.advance(value, replace);
     // The fast EMA only sees the last `fast` bars before the slow one's seed, as in TA-Lib.
-    const fast = this.count > this.slow - this.fast ? Indicator.feed(this.fastEma, value, replace) : undefined;
-    if (slow === undefined || fast === undefined) return undefined;
-    const macd = fast - slow;
-    const signal = Indicator.feed(this.signalEma, macd, replace);
-    if (signal === undefined) return undefined;
-    return { macd, signal, histogram: macd - signal };
+    const fastWarm = this.count > this.slow - this.fast && this.fastEma.advance(value, replace);
+    if (!slowWarm || !fastWarm) return false;
+    const macd = this.fastEma.latest - this.slowEma.latest;
+    if (!this.signalEma.advance(macd, replace)) return false;
+    const signal = this.signalEma.latest;
+    const out = this.out; // LINES order
+    out[0] = macd;
+    out[1] = signal;
+    out[2] = macd - signal;
+    return true;
   }
 }

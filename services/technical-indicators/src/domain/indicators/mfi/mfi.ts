@@ -29,12 +29,12 @@ export class Mfi extends Indicator<HighLowCloseVolume, number> {
     this.negative = this.window(period);
   }
 
-  protected compute(bar: HighLowCloseVolume, replace: boolean): number | undefined {
+  protected compute(bar: HighLowCloseVolume, replace: boolean): boolean {
     const s = this.s;
     const typical = (bar.high + bar.low + bar.close) / 3;
     if (this.count === 1) {
       s.previousTypical = typical;
-      return undefined;
+      return false;
     }
     const change = typical - s.previousTypical;
     s.previousTypical = typical;
@@ -49,8 +49,8 @@ export class Mfi extends Indicator<HighLowCloseVolume, number> {
     }
     if (change < 0) s.negativeSum += flow;
     else if (change > 0) s.positiveSum += flow;
-    if (this.count <= this.period) return undefined;
+    if (this.count <= this.period) return false;
     const total = s.positiveSum + s.negativeSum;
-    return total < 1 ? 0 : 100 * (s.positiveSum / total);
+    return this.emit(total < 1 ? 0 : 100 * (s.positiveSum / total));
   }
 }

@@ -16,8 +16,8 @@ class Identity extends Indicator<number, number> {
   readonly params: IndicatorParams = {};
   readonly lookback = 0;
 
-  protected compute(value: number): number {
-    return value;
+  protected compute(value: number): boolean {
+    return this.emit(value);
   }
 }
 

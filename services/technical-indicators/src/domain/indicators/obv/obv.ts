@@ -15,7 +15,7 @@ export class Obv extends Indicator<PriceVolume, number> {
   readonly lookback = 0;
   private readonly s = this.scalars({ obv: 0, previous: 0 });
 
-  protected compute(input: PriceVolume): number {
+  protected compute(input: PriceVolume): boolean {
     const s = this.s;
     if (this.count === 1) {
       s.obv = input.volume;
@@ -25,6 +25,6 @@ export class Obv extends Indicator<PriceVolume, number> {
       s.obv -= input.volume;
     }
     s.previous = input.price;
-    return s.obv;
+    return this.emit(s.obv);
   }
 }

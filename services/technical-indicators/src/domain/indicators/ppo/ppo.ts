@@ -29,11 +29,11 @@ export class Ppo extends Indicator<number, number> {
     this.lookback = this.slowMa.lookback;
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
-    const fast = Indicator.feed(this.fastMa, value, replace);
-    const slow = Indicator.feed(this.slowMa, value, replace);
-    if (fast === undefined || slow === undefined) return undefined;
-    return this.combine(fast, slow);
+  protected compute(value: number, replace: boolean): boolean {
+    const fastWarm = this.fastMa.advance(value, replace);
+    const slowWarm = this.slowMa.advance(value, replace);
+    if (!fastWarm || !slowWarm) return false;
+    return this.emit(this.combine(this.fastMa.latest, this.slowMa.latest));
   }
 
   protected combine(fast: number, slow: number): number {

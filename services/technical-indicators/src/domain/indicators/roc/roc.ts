@@ -17,10 +17,10 @@ export class Roc extends Indicator<number, number> {
     this.values = this.window(period + 1);
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
+  protected compute(value: number, replace: boolean): boolean {
     this.values.push(value, replace);
-    if (!this.values.full) return undefined;
+    if (!this.values.full) return false;
     const previous = this.values.oldest();
-    return previous !== 0 ? (value / previous - 1) * 100 : 0;
+    return this.emit(previous !== 0 ? (value / previous - 1) * 100 : 0);
   }
 }

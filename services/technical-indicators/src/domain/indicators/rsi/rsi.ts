@@ -22,19 +22,19 @@ export class Rsi extends Indicator<number, number> {
     this.lookback = period + unstablePeriod;
   }
 
-  protected compute(value: number): number | undefined {
+  protected compute(value: number): boolean {
     const s = this.s;
     const period = this.period;
     if (this.count === 1) {
       s.previous = value;
-      return undefined;
+      return false;
     }
     const change = value - s.previous;
     s.previous = value;
     if (this.count <= period + 1) {
       if (change < 0) s.loss -= change;
       else s.gain += change;
-      if (this.count <= period) return undefined;
+      if (this.count <= period) return false;
       s.loss /= period;
       s.gain /= period;
     } else {
@@ -46,6 +46,6 @@ export class Rsi extends Indicator<number, number> {
       s.gain /= period;
     }
     const total = s.gain + s.loss;
-    return isZero(total) ? 0 : 100 * (s.gain / total);
+    return this.emit(isZero(total) ? 0 : 100 * (s.gain / total));
   }
 }

@@ -24,12 +24,12 @@ export class Sar extends Indicator<HighLow, number> {
     this.acceleration = Math.min(acceleration, maximum);
   }
 
-  protected compute(bar: HighLow): number | undefined {
+  protected compute(bar: HighLow): boolean {
     const s = this.s;
     if (this.count === 1) {
       s.high = bar.high;
       s.low = bar.low;
-      return undefined;
+      return false;
     }
     let previousHigh = s.high;
     let previousLow = s.low;
@@ -100,6 +100,6 @@ export class Sar extends Indicator<HighLow, number> {
       if (s.sar < previousHigh) s.sar = previousHigh;
       if (s.sar < newHigh) s.sar = newHigh;
     }
-    return output;
+    return this.emit(output);
   }
 }

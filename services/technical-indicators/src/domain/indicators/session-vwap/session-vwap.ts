@@ -32,7 +32,7 @@ export class SessionVwap extends Indicator<SessionBar, number> {
     this.offsetMs = offsetMinutes * 60_000;
   }
 
-  protected compute(bar: SessionBar): number | undefined {
+  protected compute(bar: SessionBar): boolean {
     const s = this.s;
     const shifted = bar.openTime - this.offsetMs;
     const session = Math.floor(shifted / this.sessionMs);
@@ -45,7 +45,7 @@ export class SessionVwap extends Indicator<SessionBar, number> {
     }
     s.priceVolume += bar.vwap * bar.volume;
     s.volume += bar.volume;
-    if (s.complete === 0) return undefined;
-    return s.volume > 0 ? s.priceVolume / s.volume : bar.close;
+    if (s.complete === 0) return false;
+    return this.emit(s.volume > 0 ? s.priceVolume / s.volume : bar.close);
   }
 }

@@ -11,6 +11,8 @@ export type SignedVolumeValue = {
   readonly ratio: number;
 };
 
+const LINES = ['volume', 'ratio'] as const;
+
 /** Signed (net taker) volume over `period` bars, rolling sums as TA-Lib SUM. */
 export class SignedVolume extends Indicator<VolumeBar, SignedVolumeValue> {
   readonly kind = 'signed_volume';
@@ -20,17 +22,21 @@ export class SignedVolume extends Indicator<VolumeBar, SignedVolumeValue> {
   private readonly total: Sum;
 
   constructor(readonly period = 1) {
-    super();
+    super(LINES);
     this.params = { period };
     this.net = this.child(new Sum(period));
     this.total = this.child(new Sum(period));
     this.lookback = period - 1;
   }
 
-  protected compute(bar: VolumeBar, replace: boolean): SignedVolumeValue | undefined {
-    const net = Indicator.feed(this.net, bar.buyVolume - bar.sellVolume, replace);
-    const total = Indicator.feed(this.total, bar.volume, replace);
-    if (net === undefined || total === undefined) return undefined;
-    return { volume: net, ratio: total > 0 ? net / total : 0 };
+  protected compute(bar: VolumeBar, replace: boolean): boolean {
+    const netWarm = this.net.advance(bar.buyVolume - bar.sellVolume, replace);
+    const totalWarm = this.total.advance(bar.volume, replace);
+    if (!netWarm || !totalWarm) return false;
+    const net = this.net.latest;
+    const total = this.total.latest;
+    this.out[0] = net; // LINES order
+    this.out[1] = total > 0 ? net / total : 0;
+    return true;
   }
 }

@@ -22,9 +22,9 @@ export class StdDev extends Indicator<number, number> {
     this.lookback = period - 1;
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
-    const moments = Indicator.feed(this.moments, value, replace);
-    if (moments === undefined) return undefined;
-    return isZeroOrNegative(moments.variance) ? 0 : Math.sqrt(moments.variance) * this.deviations;
+  protected compute(value: number, replace: boolean): boolean {
+    if (!this.moments.advance(value, replace)) return false;
+    const variance = this.moments.variance;
+    return this.emit(isZeroOrNegative(variance) ? 0 : Math.sqrt(variance) * this.deviations);
   }
 }

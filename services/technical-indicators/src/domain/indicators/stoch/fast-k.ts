@@ -20,11 +20,12 @@ export class FastK extends Indicator<HighLowClose, number> {
     this.lowest = this.child(new Extremum(period, 'min'));
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): number | undefined {
-    const highest = Indicator.feed(this.highest, bar.high, replace);
-    const lowest = Indicator.feed(this.lowest, bar.low, replace);
-    if (highest === undefined || lowest === undefined) return undefined;
-    const diff = (highest.value - lowest.value) / 100;
-    return diff !== 0 ? (bar.close - lowest.value) / diff : 0;
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    const highWarm = this.highest.advance(bar.high, replace);
+    const lowWarm = this.lowest.advance(bar.low, replace);
+    if (!highWarm || !lowWarm) return false;
+    const lowest = this.lowest.extreme;
+    const diff = (this.highest.extreme - lowest) / 100;
+    return this.emit(diff !== 0 ? (bar.close - lowest) / diff : 0);
   }
 }

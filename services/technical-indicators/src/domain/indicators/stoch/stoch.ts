@@ -9,6 +9,8 @@ export type StochValue = {
   readonly d: number;
 };
 
+const LINES = ['k', 'd'] as const;
+
 /**
  * Slow stochastic, TA-Lib STOCH: %K = MA(slowK) of the raw %K over `fastK` bars, %D = MA(slowD)
  * of %K; both lines appear together. Defaults are TA-Lib's (5, 3 SMA, 3 SMA). Scale-free (0..100).
@@ -27,7 +29,7 @@ export class Stoch extends Indicator<HighLowClose, StochValue> {
     readonly slowD = 3,
     readonly ma: MovingAverageType = 'sma',
   ) {
-    super();
+    super(LINES);
     assertPeriod('stoch', 'fastK', fastK, 1);
     assertPeriod('stoch', 'slowK', slowK, 1);
     assertPeriod('stoch', 'slowD', slowD, 1);
@@ -38,14 +40,14 @@ export class Stoch extends Indicator<HighLowClose, StochValue> {
     this.lookback = fastK - 1 + this.slowKLine.lookback + this.slowDLine.lookback;
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): StochValue | undefined {
-    const raw = Indicator.feed(this.fastKLine, bar, replace);
-    if (raw === undefined) return undefined;
-    const k = Indicator.feed(this.slowKLine, raw, replace);
-    if (k === undefined) return undefined;
-    const d = Indicator.feed(this.slowDLine, k, replace);
-    if (d === undefined) return undefined;
-    return { k, d };
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    if (!this.fastKLine.advance(bar, replace)) return false;
+    if (!this.slowKLine.advance(this.fastKLine.latest, replace)) return false;
+    const k = this.slowKLine.latest;
+    if (!this.slowDLine.advance(k, replace)) return false;
+    this.out[0] = k; // LINES order
+    this.out[1] = this.slowDLine.latest;
+    return true;
   }
 }
 
@@ -62,7 +64,7 @@ export class StochFast extends Indicator<HighLowClose, StochValue> {
     readonly fastD = 3,
     readonly ma: MovingAverageType = 'sma',
   ) {
-    super();
+    super(LINES);
     assertPeriod('stochf', 'fastK', fastK, 1);
     assertPeriod('stochf', 'fastD', fastD, 1);
     this.params = { fastK, fastD, ma };
@@ -71,11 +73,12 @@ export class StochFast extends Indicator<HighLowClose, StochValue> {
     this.lookback = fastK - 1 + this.fastDLine.lookback;
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): StochValue | undefined {
-    const k = Indicator.feed(this.fastKLine, bar, replace);
-    if (k === undefined) return undefined;
-    const d = Indicator.feed(this.fastDLine, k, replace);
-    if (d === undefined) return undefined;
-    return { k, d };
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
+    if (!this.fastKLine.advance(bar, replace)) return false;
+    const k = this.fastKLine.latest;
+    if (!this.fastDLine.advance(k, replace)) return false;
+    this.out[0] = k; // LINES order
+    this.out[1] = this.fastDLine.latest;
+    return true;
   }
 }

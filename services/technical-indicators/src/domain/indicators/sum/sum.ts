@@ -18,15 +18,15 @@ export class Sum extends Indicator<number, number> {
     this.values = this.window(period);
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
+  protected compute(value: number, replace: boolean): boolean {
     this.values.push(value, replace);
     const s = this.s;
     if (this.count < this.period) {
       s.total += value;
-      return undefined;
+      return false;
     }
     const total = s.total + value;
     s.total = total - this.values.oldest();
-    return total;
+    return this.emit(total);
   }
 }

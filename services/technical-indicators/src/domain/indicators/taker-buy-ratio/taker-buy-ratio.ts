@@ -23,10 +23,11 @@ export class TakerBuyRatio extends Indicator<VolumeBar, number> {
     this.lookback = period - 1;
   }
 
-  protected compute(bar: VolumeBar, replace: boolean): number | undefined {
-    const buy = Indicator.feed(this.buy, bar.buyVolume, replace);
-    const total = Indicator.feed(this.total, bar.volume, replace);
-    if (buy === undefined || total === undefined) return undefined;
-    return total > 0 ? buy / total : 0.5;
+  protected compute(bar: VolumeBar, replace: boolean): boolean {
+    const buyWarm = this.buy.advance(bar.buyVolume, replace);
+    const totalWarm = this.total.advance(bar.volume, replace);
+    if (!buyWarm || !totalWarm) return false;
+    const total = this.total.latest;
+    return this.emit(total > 0 ? this.buy.latest / total : 0.5);
   }
 }

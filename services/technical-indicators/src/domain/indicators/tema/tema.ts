@@ -21,13 +21,12 @@ export class Tema extends Indicator<number, number> {
     this.third = this.child(new Ema(period));
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
-    const first = Indicator.feed(this.first, value, replace);
-    if (first === undefined) return undefined;
-    const second = Indicator.feed(this.second, first, replace);
-    if (second === undefined) return undefined;
-    const third = Indicator.feed(this.third, second, replace);
-    if (third === undefined) return undefined;
-    return third + (3 * first - 3 * second);
+  protected compute(value: number, replace: boolean): boolean {
+    if (!this.first.advance(value, replace)) return false;
+    const first = this.first.latest;
+    if (!this.second.advance(first, replace)) return false;
+    const second = this.second.latest;
+    if (!this.third.advance(second, replace)) return false;
+    return this.emit(this.third.latest + (3 * first - 3 * second));
   }
 }

@@ -23,10 +23,10 @@ export class TradeCountZScore extends Indicator<TradesBar, number> {
     this.lookback = period - 1;
   }
 
-  protected compute(bar: TradesBar, replace: boolean): number | undefined {
-    const moments = Indicator.feed(this.moments, bar.trades, replace);
-    if (moments === undefined) return undefined;
-    if (isZeroOrNegative(moments.variance)) return 0;
-    return (bar.trades - moments.mean) / Math.sqrt(moments.variance);
+  protected compute(bar: TradesBar, replace: boolean): boolean {
+    const moments = this.moments;
+    if (!moments.advance(bar.trades, replace)) return false;
+    const variance = moments.variance;
+    return this.emit(isZeroOrNegative(variance) ? 0 : (bar.trades - moments.mean) / Math.sqrt(variance));
   }
 }

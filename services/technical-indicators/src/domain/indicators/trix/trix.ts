@@ -22,16 +22,14 @@ export class Trix extends Indicator<number, number> {
     this.third = this.child(new Ema(period));
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
-    const first = Indicator.feed(this.first, value, replace);
-    if (first === undefined) return undefined;
-    const second = Indicator.feed(this.second, first, replace);
-    if (second === undefined) return undefined;
-    const third = Indicator.feed(this.third, second, replace);
-    if (third === undefined) return undefined;
+  protected compute(value: number, replace: boolean): boolean {
+    if (!this.first.advance(value, replace)) return false;
+    if (!this.second.advance(this.first.latest, replace)) return false;
+    if (!this.third.advance(this.second.latest, replace)) return false;
+    const third = this.third.latest;
     const previous = this.s.previous;
     this.s.previous = third;
-    if (Number.isNaN(previous)) return undefined;
-    return previous !== 0 ? (third / previous - 1) * 100 : 0;
+    if (Number.isNaN(previous)) return false;
+    return this.emit(previous !== 0 ? (third / previous - 1) * 100 : 0);
   }
 }

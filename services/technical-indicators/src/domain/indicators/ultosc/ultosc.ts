@@ -34,11 +34,11 @@ export class UltOsc extends Indicator<HighLowClose, number> {
     this.ranges = this.window(p3);
   }
 
-  protected compute(bar: HighLowClose, replace: boolean): number | undefined {
+  protected compute(bar: HighLowClose, replace: boolean): boolean {
     const s = this.s;
     const previousClose = s.previousClose;
     s.previousClose = bar.close;
-    if (this.count === 1) return undefined;
+    if (this.count === 1) return false;
     const trueLow = Math.min(bar.low, previousClose);
     const buying = bar.close - trueLow;
     let range = bar.high - bar.low;
@@ -50,7 +50,7 @@ export class UltOsc extends Indicator<HighLowClose, number> {
     this.ranges.push(range, replace);
     const [p1, p2, p3] = this.periods;
     const index = this.count - 1;
-    if (index < p3) return undefined;
+    if (index < p3) return false;
     if (index === p3) {
       s.a1 = this.prime(this.buying, p1);
       s.a2 = this.prime(this.buying, p2);
@@ -75,7 +75,7 @@ export class UltOsc extends Indicator<HighLowClose, number> {
     s.b2 -= this.ranges.fromNewest(p2 - 1);
     s.a3 -= this.buying.fromNewest(p3 - 1);
     s.b3 -= this.ranges.fromNewest(p3 - 1);
-    return 100 * (output / 7);
+    return this.emit(100 * (output / 7));
   }
 
   /** The total of the period − 1 terms before the newest, oldest first (TA-Lib's PRIME_TOTALS). */

@@ -20,9 +20,9 @@ export class LogReturnVolatility extends Indicator<number, number> {
     this.lookback = period;
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
-    const logReturn = Indicator.feed(this.logReturn, value, replace);
-    if (logReturn === undefined) return undefined;
-    return Indicator.feed(this.deviation, logReturn, replace);
+  protected compute(value: number, replace: boolean): boolean {
+    if (!this.logReturn.advance(value, replace)) return false;
+    if (!this.deviation.advance(this.logReturn.latest, replace)) return false;
+    return this.emit(this.deviation.latest);
   }
 }

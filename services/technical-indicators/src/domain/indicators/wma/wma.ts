@@ -23,14 +23,14 @@ export class Wma extends Indicator<number, number> {
     this.values = this.window(period);
   }
 
-  protected compute(value: number, replace: boolean): number | undefined {
+  protected compute(value: number, replace: boolean): boolean {
     this.values.push(value, replace);
     const s = this.s;
-    if (this.period === 1) return value;
+    if (this.period === 1) return this.emit(value);
     if (this.count < this.period) {
       s.periodSub += value;
       s.periodSum += value * this.count;
-      return undefined;
+      return false;
     }
     s.periodSub += value;
     s.periodSub -= s.trailing;
@@ -38,6 +38,6 @@ export class Wma extends Indicator<number, number> {
     s.trailing = this.values.oldest();
     const out = s.periodSum / this.divider;
     s.periodSum -= s.periodSub;
-    return out;
+    return this.emit(out);
   }
 }
