@@ -70,6 +70,8 @@ def _fitted() -> FittedModel:
         start=pd.Timestamp("2024-01-01", tz="UTC"),
         end=pd.Timestamp("2025-01-01", tz="UTC"),
         horizons=(1, 5),
+        volatility_feature="volatility_30",
+        candidates=("ridge",),
     )
     return fit_and_evaluate(ar_frame(rows=4000), config, now=datetime(2025, 1, 1, tzinfo=UTC))
 

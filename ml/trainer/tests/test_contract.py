@@ -32,6 +32,8 @@ def contract() -> dict[str, Any]:
         timeframe=ONE_MINUTE,
         start=pd.Timestamp("2024-01-01", tz="UTC"),
         end=pd.Timestamp("2025-01-01", tz="UTC"),
+        volatility_feature="volatility_30",
+        candidates=("ridge", "lightgbm"),
     )
     return fit_and_evaluate(ar_frame(rows=6000), config, now=datetime(2025, 1, 1, tzinfo=UTC)).contract
 

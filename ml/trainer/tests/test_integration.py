@@ -80,7 +80,20 @@ def _artifact(mlflow_uri: str, artifact_uri: str, path: str) -> bytes:
 
 
 def _train_args(pair: str) -> list[str]:
-    return ["train", "--pair", pair, "--timeframe", "1m", "--from", FROM, "--to", TO]
+    # The test feature set (tests/support/candles.py) has the 30-candle volatility only.
+    return [
+        "train",
+        "--pair",
+        pair,
+        "--timeframe",
+        "1m",
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--volatility-feature",
+        "volatility_30",
+    ]
 
 
 def _env(database_url: str, mlflow_uri: str) -> dict[str, str]:
@@ -137,12 +150,23 @@ def test_train_register_and_read_back(database_url: str, mlflow_uri: str, pair: 
     for h in HORIZONS:
         for name in ("mae", "rmse", "mape", "mae_ratio_vs_naive", "directional_accuracy", "coverage", "mean_width_pct"):
             assert f"test_{name}_h{h}" in metrics
+    # Every candidate is fitted, exported, checked against its ONNX graph, and its metrics are logged.
+    assert set(summary["candidates"]) == {"ridge", "lightgbm", "mlp", "torch_mlp"}
+    selected = [kind for kind, c in summary["candidates"].items() if c["selected"]]
+    assert selected == [summary["modelKind"]] and tags["model_kind"] == summary["modelKind"]
+    for kind, candidate in summary["candidates"].items():
+        assert candidate["onnxMaxAbsDiff"] <= 1e-5, kind
+        for h in HORIZONS:
+            assert metrics[f"cand_{kind}_test_mae_ratio_vs_naive_h{h}"] == pytest.approx(
+                candidate["testMaeRatioVsNaive"][str(h)]
+            )
 
     artifact_uri = run["info"]["artifact_uri"]
     contract = json.loads(_artifact(mlflow_uri, artifact_uri, "model/contract.json"))
     onnx_bytes = _artifact(mlflow_uri, artifact_uri, "model/model.onnx")
     validate_contract(contract)
     assert contract["modelName"] == model_name and contract["pair"] == pair
+    assert contract["modelKind"] == summary["modelKind"]
     assert contract["features"] == FEATURES and contract["horizons"] == HORIZONS
     assert contract["dataHash"] == tags["data_hash"]
     assert contract["splits"]["purgeMinutes"] == 60

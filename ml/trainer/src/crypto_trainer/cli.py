@@ -18,6 +18,8 @@ import pandas as pd
 
 from .errors import ErrorCode, TrainerError
 from .leakage import DEFAULT_MAX_ABS_CORR
+from .models import CANDIDATE_KINDS, DEFAULT_CANDIDATES
+from .serve_config import add_serve_parser
 from .timeframe import Timeframe, parse_pair
 from .train import DEFAULT_HORIZONS, DEFAULT_VOLATILITY_FEATURE, TrainConfig, train
 
@@ -39,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--leakage-max-abs-corr", type=float, default=DEFAULT_MAX_ABS_CORR)
     t.add_argument("--experiment", default="price-models")
     t.add_argument("--model-name", default=None, help="registered model name (default: price-<PAIR>-<timeframe>)")
+    t.add_argument(
+        "--candidates",
+        default=",".join(DEFAULT_CANDIDATES),
+        help="comma-separated candidate models; the best on validation MAE is registered "
+        f"(known: {', '.join(CANDIDATE_KINDS)})",
+    )
+    add_serve_parser(commands)
     return parser
 
 
@@ -87,6 +96,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         leakage_max_abs_corr=args.leakage_max_abs_corr,
         experiment=args.experiment,
         model_name_override=args.model_name,
+        candidates=tuple(k.strip() for k in args.candidates.split(",") if k.strip()),
     )
 
 
@@ -103,9 +113,25 @@ def _exit_code(error: TrainerError) -> int:
     return 3 if error.retryable else 1
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """The long-running trainer (see service.py); logs on stderr, exit 2 on invalid configuration."""
+    from .serve_config import parse_serve_config, settings_from
+    from .service import serve
+
+    with contextlib.redirect_stdout(sys.stderr):  # libraries print; keep stdout clean
+        try:
+            config = parse_serve_config(settings_from(args))
+        except TrainerError as error:
+            print(f"[model-trainer] {error.message}", file=sys.stderr)
+            return 2
+        return serve(config)
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
     summary: dict[str, Any]
     code = 0
     # Libraries (MLflow) may print; keep stdout for the summary alone.

@@ -16,9 +16,11 @@ class ErrorCode(StrEnum):
     CONTRACT_INVALID = "CONTRACT_INVALID"  # contract fails its JSON Schema
     MLFLOW_UNREACHABLE = "MLFLOW_UNREACHABLE"  # tracking server down: retry later
     MLFLOW = "MLFLOW"  # tracking server answered with an error
+    KAFKA_UNAVAILABLE = "KAFKA_UNAVAILABLE"  # broker down or not answering: retry later (serve command)
+    INTERNAL = "INTERNAL"  # an unexpected failure inside a run (a bug): the serve command records it and goes on
 
 
-_RETRYABLE = {ErrorCode.DB_UNREACHABLE, ErrorCode.MLFLOW_UNREACHABLE}
+_RETRYABLE = {ErrorCode.DB_UNREACHABLE, ErrorCode.MLFLOW_UNREACHABLE, ErrorCode.KAFKA_UNAVAILABLE}
 
 
 class TrainerError(Exception):

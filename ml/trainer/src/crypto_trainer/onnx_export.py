@@ -1,8 +1,10 @@
-"""Export a fitted sklearn Pipeline to ONNX and prove the export computes what the pipeline does.
+"""ONNX export of the candidates and the proof that an export computes what the native model does.
 
 float64 in and out: features reach the predictor as JavaScript numbers (doubles), and double
-precision keeps price-level features exact. skl2onnx then uses standard ops only (Sub, Div, MatMul,
-Add), opset 17, IR version 8, which onnxruntime-node has run for years.
+precision keeps price-level features exact. Every candidate's graph is opset 17 (plus ai.onnx.ml 3
+for tree ensembles), IR version 8, which onnxruntime-node has run for years: skl2onnx for the
+scikit-learn pipelines (Sub, Div, MatMul, Add, Relu), the PyTorch exporter for the torch MLP (Gemm,
+Relu), and a TreeEnsembleRegressor written from the booster for LightGBM (lightgbm_model.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ INPUT_NAME = "features"
 OUTPUT_NAME = "log_returns"
 MAX_ABS_DIFF = 1e-5
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
+# onnxruntime-node in the predictor loads IR 8 (ONNX 1.10+) models; keep every candidate there.
+MAX_IR_VERSION = 8
 
 _TENSOR_TYPES = {"float32": (FloatTensorType, np.float32), "float64": (DoubleTensorType, np.float64)}
 
@@ -41,17 +45,33 @@ class OnnxModel:
         path.write_bytes(self.to_bytes())
 
 
-def export_pipeline(pipeline: Pipeline, n_features: int, n_outputs: int, input_type: str = "float64") -> OnnxModel:
+def sklearn_to_onnx(pipeline: Pipeline, n_features: int, n_outputs: int, input_type: str = "float64") -> ModelProto:
     tensor_type, _ = _TENSOR_TYPES[input_type]
-    proto = to_onnx(
+    proto: ModelProto = to_onnx(
         pipeline,
         initial_types=[(INPUT_NAME, tensor_type([None, n_features]))],
         final_types=[(OUTPUT_NAME, tensor_type([None, n_outputs]))],
         target_opset=TARGET_OPSET,
     )
+    return proto
+
+
+def finish_onnx(proto: ModelProto, input_type: str) -> OnnxModel:
+    """Stamp and check a candidate's graph: the contract's input and output names, a loadable IR version."""
+    names = ([i.name for i in proto.graph.input], [o.name for o in proto.graph.output])
+    if names != ([INPUT_NAME], [OUTPUT_NAME]):
+        raise TrainerError(
+            ErrorCode.ONNX_MISMATCH, f"ONNX graph has inputs/outputs {names}, expected {INPUT_NAME}/{OUTPUT_NAME}"
+        )
+    if proto.ir_version > MAX_IR_VERSION:
+        raise TrainerError(ErrorCode.ONNX_MISMATCH, f"ONNX IR version {proto.ir_version} > {MAX_IR_VERSION}")
     proto.doc_string = "log returns per horizon; see contract.json beside this file"
     onnx.checker.check_model(proto)
     return OnnxModel(proto, input_type)
+
+
+def export_pipeline(pipeline: Pipeline, n_features: int, n_outputs: int, input_type: str = "float64") -> OnnxModel:
+    return finish_onnx(sklearn_to_onnx(pipeline, n_features, n_outputs, input_type), input_type)
 
 
 def session_for(model_bytes: bytes) -> ort.InferenceSession:

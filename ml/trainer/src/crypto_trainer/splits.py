@@ -76,3 +76,25 @@ def walk_forward_split(
 
 def iso(ts: pd.Timestamp) -> str:
     return str(pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def early_stopping_split(
+    time: pd.Series, train: np.ndarray, purge: pd.Timedelta, fraction: float = 0.15, min_rows: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut the training rows into `fit` rows and the last `fraction` as `stop` rows, purged like the splits.
+
+    Candidates that stop early (boosting rounds, epochs) judge themselves on the stop rows, so the
+    validation split is never used for fitting. Returns positions into the same frame as `train`.
+    """
+    times = pd.DatetimeIndex(time)[train]
+    n = len(train)
+    stop_cut = times[min(int(n * (1.0 - fraction)), n - 1)]
+    fit = train[times <= stop_cut - purge]
+    stop = train[times >= stop_cut]
+    if min(len(fit), len(stop)) < min_rows:
+        raise TrainerError(
+            ErrorCode.TOO_FEW_ROWS,
+            f"the training split's {n} rows leave {len(fit)} to fit and {len(stop)} to stop early on after a purge "
+            f"of {purge}; each needs >= {min_rows}: use a longer span",
+        )
+    return fit, stop
