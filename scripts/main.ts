@@ -12,6 +12,7 @@ import { stackEnv } from '@crypto-predict/core';
 
 const USAGE = `usage: bash scripts/main.sh [--day 2025-11-17] [--speed 120] [--train-from 2023-01-01]
                           [--train-to 2025-01-01] [--skip-training] [--live] [--port 8080]
+                          [--dashboard-port 8088]
   --day            the real day of 2025 to replay (UTC)
   --speed          replay speed over real time (120 = a day in 12 minutes; 0 = as fast as possible)
   --train-from/-to the span of real candles the model is trained on
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       'skip-training': { type: 'boolean', default: false },
       live: { type: 'boolean', default: false },
       port: { type: 'string', default: '8080' },
+      'dashboard-port': { type: 'string', default: '8088' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -44,8 +46,15 @@ async function main(): Promise<void> {
   }
   const speed = Number(values.speed);
   const port = Number(values.port);
+  const dashboardPort = Number(values['dashboard-port']);
   const dayStart = Date.parse(`${values.day}T00:00:00Z`);
-  if (!Number.isFinite(speed) || speed < 0 || !Number.isInteger(port) || Number.isNaN(dayStart)) {
+  if (
+    !Number.isFinite(speed) ||
+    speed < 0 ||
+    !Number.isInteger(port) ||
+    !Number.isInteger(dashboardPort) ||
+    Number.isNaN(dayStart)
+  ) {
     throw new Error(`bad arguments\n${USAGE}`);
   }
   const replayFrom = new Date(dayStart).toISOString();
@@ -93,8 +102,8 @@ async function main(): Promise<void> {
   const apiKey = await createApiKey(group, stack, `main-${Date.now()}`);
   say(
     values.live
-      ? 'starting the seven services on live Kraken trades'
-      : `starting the seven services; replaying ${values.day} at ${speed}x`,
+      ? 'starting the seven services and the dashboard on live Kraken trades'
+      : `starting the seven services and the dashboard; replaying ${values.day} at ${speed}x`,
   );
   const pipeline = await startPipeline({
     group,
@@ -115,6 +124,7 @@ async function main(): Promise<void> {
         }),
     model: { name: MODEL_NAME },
     apiPort: port,
+    dashboardPort,
     echo: false,
   });
 
@@ -127,6 +137,7 @@ async function main(): Promise<void> {
     `  API key        ${apiKey}`,
     `  try            curl -H "Authorization: Bearer ${apiKey}" '${base}/v1/predictions/latest?pair=BTC/USDT&horizon=5'`,
     `  performance    curl -H "Authorization: Bearer ${apiKey}" '${base}/v1/performance?pair=BTC/USDT&horizon=5&window=24h'`,
+    `  dashboard      http://127.0.0.1:${dashboardPort}/?pair=BTC-USDT`,
     `  MLflow         ${stack.mlflowUri}`,
     `  Elasticsearch  ${stack.elasticsearchUrl}/predictions/_search`,
     `  metrics        ${Object.entries(pipeline.ports)

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { createElasticClient, createKafka, deleteIndices, deleteTopics, topicName, TOPICS } from '@crypto-predict/core';
 import { uniquePrefix } from '@crypto-predict/core/testing';
 import { backfillFeatures, createApiKey, trainModel } from './jobs.js';
-import { startPipeline, type PipelineOptions, type RunningPipeline } from './pipeline.js';
+import { startPipeline, type PipelineOptions, type RunningPipeline, type ServiceName } from './pipeline.js';
 import { freePort, ProcessGroup, REPO_ROOT } from './processes.js';
 import { stackEnv, withDatabase, type StackEnv } from '@crypto-predict/core';
 
@@ -14,6 +14,12 @@ export interface SandboxOptions {
   train: { from: string; to: string };
   replay: PipelineOptions['replay'];
   news?: PipelineOptions['news'];
+  /** The services to start (default: all seven). */
+  services?: readonly ServiceName[];
+  /** Extra environment per service (e.g. small monitor thresholds). */
+  env?: PipelineOptions['env'];
+  /** The trainer service's settings (its model name, database and prefix are the sandbox's). */
+  trainer?: PipelineOptions['trainer'];
   echo?: boolean;
 }
 
@@ -24,6 +30,7 @@ export interface Sandbox {
   trained: Record<string, unknown>;
   modelName: string;
   apiPort: number;
+  /** An API key for local use; empty when the predictions API is not among the services. */
   apiKey: string;
   pipeline: RunningPipeline;
   /** Stops the services and removes everything the sandbox made on the shared stack. */
@@ -34,7 +41,8 @@ export interface Sandbox {
  * The whole system on the shared local stack, isolated by a unique prefix: its own PostgreSQL
  * database, topics, indices and registered model. Features are backfilled for the training span
  * (leaving the engine state for the replay that follows), a model is trained and pinned, an API
- * key is made, and the seven services are started on the replay.
+ * key is made, and the seven services (or the ones asked for) are started on the replay. The
+ * trainer service retrains into the sandbox's model from the sandbox's feature store.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const id = uniquePrefix(options.label);
@@ -79,7 +87,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const span = { pair: options.pair, timeframe: '1m', ...options.train };
     await backfillFeatures(group, stack, span, { saveState: true, echo });
     const trained = await trainModel(group, stack, { ...span, modelName }, { echo });
-    const apiKey = await createApiKey(group, stack, id);
+    const services = options.services;
+    const apiKey =
+      services === undefined || services.includes('predictions-api') ? await createApiKey(group, stack, id) : '';
     const apiPort = await freePort();
     const pipeline = await startPipeline({
       group,
@@ -90,6 +100,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...(options.news === undefined ? {} : { news: options.news }),
       model: { name: modelName, version: String(trained.version) },
       apiPort,
+      ...(services === undefined ? {} : { services }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+      trainer: { lookback: '30d', interval: 'off', ...options.trainer },
       echo,
     });
     return { id, stack, group, trained, modelName, apiPort, apiKey, pipeline, cleanup };
