@@ -15,12 +15,14 @@ import type { Registry } from 'prom-client';
 import { ApiKeyStore, type KeyLookup } from './adapters/api-key-store.js';
 import { Authenticator } from './adapters/authenticator.js';
 import { createApiServer } from './adapters/http/server.js';
+import { joinCluster } from './cluster.js';
 import { KafkaPredictionFeed, type PredictionFeed } from './adapters/prediction-feed.js';
 import { ElasticPredictionStore, type PredictionStore } from './adapters/prediction-store.js';
 import { StreamHub } from './adapters/stream-hub.js';
-import type { ApiConfig } from './config.js';
+import { MemoryRateLimiter, type RateLimiter } from './adapters/rate-limiter.js';
+import { RedisRateLimiter } from './adapters/redis-rate-limiter.js';
+import { rateLimitKeyPrefix, type ApiConfig } from './config.js';
 import { LatestCache } from './domain/latest-cache.js';
-import { RateLimiter } from './domain/token-bucket.js';
 import { createApiMetrics } from './metrics.js';
 
 export const SERVICE = 'predictions-api';
@@ -35,6 +37,8 @@ export interface ApiDependencies {
   store?: PredictionStore;
   /** Live predictions; by default the Kafka topic when FEED_ENABLED, null for none. */
   feed?: PredictionFeed | null;
+  /** This process is a node:cluster worker: /metrics answers for the whole cluster. */
+  clusterWorker?: boolean;
 }
 
 export interface ApiApp {
@@ -50,7 +54,8 @@ const WARM_RETRY_MS = 5_000;
 
 /**
  * Builds the API from config and dependencies: the latest cache (warmed from the store, fed by the
- * predictions topic), key checks with a TTL cache, per-key token buckets, and the HTTP server.
+ * predictions topic), key checks with a TTL cache, per-key token buckets (in memory or shared in
+ * Redis), and the HTTP server.
  */
 export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp {
   const log = deps.log ?? createLogger(SERVICE, config.LOG_LEVEL);
@@ -80,6 +85,20 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
         : null;
 
   const metrics = createApiMetrics(registry);
+  const limiter: RateLimiter =
+    config.RATE_LIMIT_STORE === 'redis'
+      ? new RedisRateLimiter({
+          url: config.REDIS_URL,
+          keyPrefix: rateLimitKeyPrefix(config),
+          perSecond: config.RATE_LIMIT_PER_S,
+          burst: config.RATE_LIMIT_BURST,
+          timeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
+          log,
+          metrics: { fallbacks: metrics.rateLimitFallbacks, up: metrics.rateLimitStoreUp },
+          clock,
+        })
+      : new MemoryRateLimiter(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST, clock);
+  metrics.rateLimitStoreUp.set(1);
   const cache = new LatestCache();
   const hub = new StreamHub();
   const readinessChecks: ReadinessCheck[] = [{ name: 'elasticsearch', check: () => store.ping() }];
@@ -90,10 +109,11 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
     cache,
     store,
     auth: new Authenticator(keys, config.KEY_CACHE_TTL_MS, clock),
-    limiter: new RateLimiter(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST),
+    limiter,
     hub,
     metrics,
-    registry,
+    metricsText: deps.clusterWorker === true ? joinCluster(registry) : () => registry.metrics(),
+    metricsType: registry.contentType,
     log,
     clock,
     readiness: readinessChecks,
@@ -138,6 +158,7 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
     },
     async start() {
       await ownedKeys?.ensureSchema();
+      await limiter.start();
       // Subscribe first, then warm: the cache keeps the newer of the two, so nothing falls between.
       await feed?.start(receive);
       await warm();
@@ -147,7 +168,10 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
         server.listen(config.PORT, config.HOST, () => resolve());
       });
       port = (server.address() as AddressInfo).port;
-      log.info({ url: `http://${config.HOST}:${port}`, feed: feed !== null }, 'predictions-api listening');
+      log.info(
+        { url: `http://${config.HOST}:${port}`, feed: feed !== null, rateLimitStore: limiter.store },
+        'predictions-api listening',
+      );
     },
     async stop() {
       stopped = true;
@@ -158,6 +182,7 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
         server.closeIdleConnections();
       });
       await feed?.stop();
+      await limiter.stop();
       await ownedKeys?.close();
       await ownedElastic?.close();
     },

@@ -6,6 +6,10 @@ export interface ApiMetrics {
   streams: Gauge;
   cacheSize: Gauge;
   feedMessages: Counter;
+  /** Rate-limit decisions taken in memory because Redis did not answer, by reason. */
+  rateLimitFallbacks: Counter<'reason'>;
+  /** 1 while the rate-limit store answers (always, in memory); 0 while Redis does not and limits fall back to memory. */
+  rateLimitStoreUp: Gauge;
 }
 
 /** Request metrics with their label children cached, so the hot path does no label hashing. */
@@ -23,15 +27,20 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const counters = new Map<string, Counter.Internal>();
+  // Children by route, then status: two map lookups and no string built per request.
+  const counters = new Map<string, Map<number, Counter.Internal>>();
   const histograms = new Map<string, Histogram.Internal<'route'>>();
   return {
     observe(route, status, seconds) {
-      const key = `${route} ${status}`;
-      let counter = counters.get(key);
+      let byStatus = counters.get(route);
+      if (byStatus === undefined) {
+        byStatus = new Map();
+        counters.set(route, byStatus);
+      }
+      let counter = byStatus.get(status);
       if (counter === undefined) {
         counter = requests.labels({ route, status: String(status) });
-        counters.set(key, counter);
+        byStatus.set(status, counter);
       }
       counter.inc();
       let histogram = histograms.get(route);
@@ -46,11 +55,26 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
       name: 'api_latest_cache_entries',
       help: 'Pair-horizon entries in the latest cache',
       registers: [registry],
+      // Every cluster worker holds the whole cache: the cluster's figure is one worker's, not the sum.
+      aggregator: 'max',
     }),
     feedMessages: new Counter({
       name: 'api_feed_predictions_total',
       help: 'Predictions received from the predictions topic',
       registers: [registry],
+    }),
+    rateLimitFallbacks: new Counter({
+      name: 'api_rate_limit_fallbacks_total',
+      help: 'Rate-limit decisions taken by the per-instance memory bucket because Redis did not answer, by reason (unavailable, timeout, error)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    rateLimitStoreUp: new Gauge({
+      name: 'api_rate_limit_store_up',
+      help: 'Whether the rate-limit store answers: 1 yes (always with RATE_LIMIT_STORE=memory), 0 while Redis does not and limits are per instance',
+      registers: [registry],
+      // In a cluster: 0 as soon as one worker has lost Redis.
+      aggregator: 'min',
     }),
   };
 }

@@ -31,9 +31,11 @@ describe('LatestCache', () => {
     assert.equal(cache.body('BTC/USDT'), null);
     cache.offer(samplePrediction(1));
     const first = cache.body('BTC/USDT', 5);
-    assert.equal(cache.body('BTC/USDT', 5), first, 'the same string must be served until a change');
+    assert.equal(cache.body('BTC/USDT', 5), first, 'the same bytes must be served until a change');
     cache.offer(samplePrediction(2));
-    const second = JSON.parse(cache.body('BTC/USDT', 5) ?? 'null') as { predictions: { featureTime: number }[] };
+    const second = JSON.parse(cache.body('BTC/USDT', 5)?.toString('utf8') ?? 'null') as {
+      predictions: { featureTime: number }[];
+    };
     assert.equal(
       second.predictions[0]?.featureTime,
       samplePrediction(2).featureTime,

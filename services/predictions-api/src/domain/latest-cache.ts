@@ -8,8 +8,8 @@ function isNewer(candidate: Prediction, current: Prediction): boolean {
 
 interface PairEntry {
   byHorizon: Map<number, Prediction>;
-  /** Serialized answers, built on first read after a change: the hot path only writes a string. */
-  bodies: Map<number | 'all', string>;
+  /** Serialized answers (UTF-8), built on first read after a change: the hot path only writes bytes. */
+  bodies: Map<number | 'all', Buffer>;
 }
 
 /**
@@ -45,10 +45,10 @@ export class LatestCache {
   }
 
   /**
-   * The JSON answer for a pair (and horizon), or null when there is no prediction; serialized once
-   * per change, whatever the number of readers.
+   * The JSON answer for a pair (and horizon) as UTF-8, or null when there is no prediction;
+   * serialized and encoded once per change, whatever the number of readers.
    */
-  body(pair: string, horizon?: number): string | null {
+  body(pair: string, horizon?: number): Buffer | null {
     const entry = this.pairs.get(pair);
     if (entry === undefined) return null;
     const slot = horizon ?? 'all';
@@ -56,7 +56,7 @@ export class LatestCache {
     if (cached !== undefined) return cached;
     const predictions = this.get(pair, horizon);
     if (predictions.length === 0) return null;
-    const body = JSON.stringify({ pair, predictions });
+    const body = Buffer.from(JSON.stringify({ pair, predictions }), 'utf8');
     entry.bodies.set(slot, body);
     return body;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeCursor } from './cursor.js';
-import { HistoryQuery, LatestQuery, parseQuery, PerformanceQuery } from './query-params.js';
+import { HistoryQuery, LatestQuery, parseIsoTime, parseQuery, PerformanceQuery } from './query-params.js';
 
 describe('parseQuery', () => {
   it('parses valid parameters into domain values', () => {
@@ -37,7 +37,11 @@ describe('parseQuery', () => {
     ['latest', 'pair=BTC/USDT&horizon=99999', 'horizon', /horizon/],
     ['latest', 'pair=BTC/USDT&pair=ETH/USDT', 'pair', /given more than once/],
     ['latest', 'pair=BTC/USDT&colour=red', 'colour', /unknown parameter/],
-    ['history', 'pair=BTC/USDT&from=yesterday', 'from', /epoch milliseconds or an ISO 8601/],
+    ['history', 'pair=BTC/USDT&from=yesterday', 'from', /epoch milliseconds, an ISO 8601/],
+    ['history', 'pair=BTC/USDT&from=2025-01-01T00:00', 'from', /with its zone/],
+    ['history', 'pair=BTC/USDT&from=2025-02-30', 'from', /with its zone/],
+    ['latest', 'pair=%C5%BFTC/USDT', 'pair', /BASE\/QUOTE/],
+    ['latest', 'pair=BTC/USDT&__proto__=x', '__proto__', /unknown parameter/],
     ['history', 'pair=BTC/USDT&to=1', 'to', /before 2000/],
     ['history', 'pair=BTC/USDT&from=1735693200000&to=1735689600000', 'from', /from must not be after to/],
     ['history', 'pair=BTC/USDT&limit=0', 'limit', /at least 1/],
@@ -62,4 +66,31 @@ describe('parseQuery', () => {
       );
     });
   }
+});
+
+describe('parseIsoTime', () => {
+  const valid: [string, number][] = [
+    ['2025-01-01', Date.UTC(2025, 0, 1)],
+    ['2025-01-01T00:00:00Z', Date.UTC(2025, 0, 1)],
+    ['2025-01-01T12:34Z', Date.UTC(2025, 0, 1, 12, 34)],
+    ['2024-02-29T23:59:59.999Z', Date.UTC(2024, 1, 29, 23, 59, 59, 999)],
+    ['2025-01-01T02:00:00+02:00', Date.UTC(2025, 0, 1)],
+    ['2024-12-31T21:30:00.5-02:30', Date.UTC(2025, 0, 1, 0, 0, 0, 500)],
+    ['2025-01-01T00:00:00.123456789Z', Date.UTC(2025, 0, 1, 0, 0, 0, 123)],
+  ];
+  for (const [text, ms] of valid) it(`reads ${text}`, () => assert.equal(parseIsoTime(text), ms));
+  const invalid = [
+    '2025-02-29',
+    '2025-02-30T00:00:00Z',
+    '2025-13-01T00:00:00Z',
+    '2025-01-01T24:00:00Z',
+    '2025-01-01T00:60:00Z',
+    '2025-01-01T00:00:60Z',
+    '2025-01-01T00:00:00',
+    '2025-01-01 00:00:00Z',
+    '2025-01-01T00:00:00+24:00',
+    '2025-1-1',
+    ' 2025-01-01',
+  ];
+  for (const text of invalid) it(`refuses ${JSON.stringify(text)}`, () => assert.equal(parseIsoTime(text), null));
 });

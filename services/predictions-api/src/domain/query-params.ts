@@ -2,10 +2,11 @@ import { EpochMs, HorizonMinutes, Pair } from '@crypto-predict/core';
 import { z } from 'zod';
 import { decodeCursor } from './cursor.js';
 
-/** `BTC/USDT`, also accepted as `btc-usdt`. */
+/** `BTC/USDT`, also accepted as `btc-usdt` (ASCII only: upper-casing `ſ` must not make an `S`). */
 const PairParam = z
   .string()
-  .transform((value) => value.trim().toUpperCase().replace('-', '/'))
+  .regex(/^[A-Za-z0-9]{2,12}[/-][A-Za-z0-9]{2,12}$/, 'a pair is BASE/QUOTE in upper case, e.g. BTC/USDT')
+  .transform((value) => value.toUpperCase().replace('-', '/'))
   .pipe(Pair);
 
 const HorizonParam = z
@@ -14,19 +15,49 @@ const HorizonParam = z
   .transform(Number)
   .pipe(HorizonMinutes);
 
-/** Epoch milliseconds, or an ISO 8601 date-time. */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2})))?$/;
+
+/**
+ * An RFC 3339 date-time with its zone (`2025-01-01T00:00:00Z`, `…+02:00`; seconds and fraction
+ * optional) or a date (`2025-01-01`, UTC midnight) as epoch ms; null for anything else, including
+ * impossible dates (`2025-02-30`) and a time without a zone, which would depend on the server's.
+ */
+export function parseIsoTime(text: string): number | null {
+  const match = ISO_TIME.exec(text);
+  if (match === null) return null;
+  const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '', zone, zoneHours, zoneMinutes] =
+    match;
+  const [y, mo, d, h, mi, sec] = [year, month, day, hour, minute, second].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  if (h > 23 || mi > 59 || sec > 59) return null;
+  let offsetMinutes = 0;
+  if (zone !== undefined && zone !== 'Z') {
+    const [zh, zm] = [Number(zoneHours), Number(zoneMinutes)];
+    if (zh > 23 || zm > 59) return null;
+    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (zh * 60 + zm);
+  }
+  const ms = Number(fraction.slice(0, 3).padEnd(3, '0'));
+  return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offsetMinutes * 60_000;
+}
+
+/** Epoch milliseconds, or an ISO 8601 (RFC 3339) date-time with a zone, or a date. */
 const TimeParam = z
   .string()
   .transform((value, context) => {
-    const ms = /^[0-9]{1,16}$/.test(value)
-      ? Number(value)
-      : /^\d{4}-\d{2}-\d{2}/.test(value)
-        ? Date.parse(value)
-        : Number.NaN;
-    if (Number.isNaN(ms)) {
+    const ms = /^[0-9]{1,16}$/.test(value) ? Number(value) : parseIsoTime(value);
+    if (ms === null) {
       context.addIssue({
         code: 'custom',
-        message: 'a time is epoch milliseconds or an ISO 8601 date-time, e.g. 2025-01-01T00:00:00Z',
+        message:
+          'a time is epoch milliseconds, an ISO 8601 date-time with its zone (2025-01-01T00:00:00Z) or a date (2025-01-01)',
       });
       return z.NEVER;
     }
@@ -103,7 +134,8 @@ export type ParsedQuery<T> = { ok: true; value: T } | { ok: false; parameter: st
  * parameter or a bad value is refused with a message that names the parameter.
  */
 export function parseQuery<S extends z.ZodType>(schema: S, search: string): ParsedQuery<z.output<S>> {
-  const raw: Record<string, string> = {};
+  // No prototype: `__proto__=x` must be an unknown parameter like any other, not a no-op.
+  const raw = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URLSearchParams(search)) {
     if (Object.hasOwn(raw, name)) return { ok: false, parameter: name, message: `${name}: given more than once` };
     raw[name] = value;
@@ -120,4 +152,27 @@ export function parseQuery<S extends z.ZodType>(schema: S, search: string): Pars
   const missing = issue.code === 'invalid_type' && parameter !== null && raw[parameter] === undefined;
   const message = missing ? 'is required' : issue.message;
   return { ok: false, parameter, message: parameter === null ? message : `${parameter}: ${message}` };
+}
+
+const MEMO_ENTRIES = 1_024;
+const MEMO_MAX_TEXT = 256;
+
+/**
+ * parseQuery for one schema, remembering the answer per query text: a text always parses the same
+ * way, and clients repeat a few texts (`pair=BTC/USDT&horizon=5`), so the hot path is one map
+ * lookup. Bounded: long texts are not remembered, and the memo starts afresh when full.
+ * The parsed values are shared between requests and must not be mutated.
+ */
+export function memoizedParser<S extends z.ZodType>(schema: S): (search: string) => ParsedQuery<z.output<S>> {
+  const memo = new Map<string, ParsedQuery<z.output<S>>>();
+  return (search) => {
+    const known = memo.get(search);
+    if (known !== undefined) return known;
+    const parsed = parseQuery(schema, search);
+    if (search.length <= MEMO_MAX_TEXT) {
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(search, parsed);
+    }
+    return parsed;
+  };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RateLimiter, TokenBucket } from './token-bucket.js';
+import { takeMany, TokenBuckets, TokenBucket } from './token-bucket.js';
 
 describe('TokenBucket', () => {
   it('allows a burst, then refuses with the wait until one token is back', () => {
@@ -33,16 +33,36 @@ describe('TokenBucket', () => {
   });
 });
 
-describe('RateLimiter', () => {
+describe('takeMany', () => {
+  it('answers requests arriving together as if they came one after the other at that instant', () => {
+    const bucket = new TokenBucket(2, 5, 0);
+    bucket.take(0);
+    const one = Array.from({ length: 6 }, () => bucket.take(0));
+    assert.deepEqual(takeMany(4, 6, 2, 5), one, 'four tokens: four allowed, then two refused');
+    assert.deepEqual(
+      takeMany(4, 6, 2, 5).map((d) => [d.allowed, d.remaining]),
+      [
+        [true, 3],
+        [true, 2],
+        [true, 1],
+        [true, 0],
+        [false, 0],
+        [false, 0],
+      ],
+    );
+  });
+});
+
+describe('TokenBuckets', () => {
   it('keeps one bucket per key', () => {
-    const limiter = new RateLimiter(1, 1);
+    const limiter = new TokenBuckets(1, 1);
     assert.equal(limiter.take(1, 0).allowed, true);
     assert.equal(limiter.take(1, 0).allowed, false, 'key 1 has used its burst');
     assert.equal(limiter.take(2, 0).allowed, true, 'key 2 has its own bucket');
   });
 
   it('forgets only idle (full) buckets when it sweeps', () => {
-    const limiter = new RateLimiter(1, 2);
+    const limiter = new TokenBuckets(1, 2);
     const start = 1_000_000;
     limiter.take(1, start);
     limiter.take(1, start);

@@ -12,6 +12,38 @@ export interface RateDecision {
 }
 
 /**
+ * One request at a bucket holding `tokens` (already refilled to now): whether it may go ahead, the
+ * header values, and the tokens it leaves. Shared by the memory bucket and the Redis one, so both
+ * decide with the same arithmetic.
+ */
+export function takeOne(tokens: number, perSecond: number, burst: number): { decision: RateDecision; left: number } {
+  const allowed = tokens >= 1;
+  const left = allowed ? tokens - 1 : tokens;
+  return {
+    decision: {
+      allowed,
+      limit: burst,
+      remaining: Math.floor(left),
+      resetSeconds: Math.ceil((burst - left) / perSecond),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - left) / perSecond)),
+    },
+    left,
+  };
+}
+
+/** `count` requests arriving at the same instant at a bucket holding `tokens`: each one's answer, in order. */
+export function takeMany(tokens: number, count: number, perSecond: number, burst: number): RateDecision[] {
+  const decisions: RateDecision[] = [];
+  let left = tokens;
+  for (let i = 0; i < count; i += 1) {
+    const taken = takeOne(left, perSecond, burst);
+    decisions.push(taken.decision);
+    left = taken.left;
+  }
+  return decisions;
+}
+
+/**
  * A token bucket: `burst` tokens, refilled at `perSecond`; each request takes one. Time arrives as
  * data (ms), so the bucket is pure and exact under test.
  */
@@ -32,15 +64,9 @@ export class TokenBucket {
     const elapsed = Math.max(0, now - this.updatedAt) / 1000;
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.perSecond);
     this.updatedAt = Math.max(this.updatedAt, now);
-    const allowed = this.tokens >= 1;
-    if (allowed) this.tokens -= 1;
-    return {
-      allowed,
-      limit: this.burst,
-      remaining: Math.floor(this.tokens),
-      resetSeconds: Math.ceil((this.burst - this.tokens) / this.perSecond),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond)),
-    };
+    const { decision, left } = takeOne(this.tokens, this.perSecond, this.burst);
+    this.tokens = left;
+    return decision;
   }
 
   /** Whether the bucket has refilled completely: an idle bucket can be forgotten. */
@@ -50,7 +76,7 @@ export class TokenBucket {
 }
 
 /** One bucket per key, created on first use; full (idle) buckets are swept so memory stays bounded. */
-export class RateLimiter {
+export class TokenBuckets {
   private readonly buckets = new Map<number, TokenBucket>();
   private lastSweep = 0;
 

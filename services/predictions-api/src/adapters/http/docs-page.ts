@@ -43,7 +43,8 @@ fetch('/openapi.json').then((r) => r.json()).then((doc) => {
     if (params.length) {
       const table = el('table', {}, el('tr', {}, el('th', {}, 'parameter'), el('th', {}, 'description'), el('th', {}, 'value')));
       for (const p of params) {
-        const input = el('input', { placeholder: String(p.schema.example ?? p.schema.default ?? '') });
+        const schema = (p.schema.oneOf || [p.schema]).find((s) => s.examples || s.default !== undefined) || p.schema;
+        const input = el('input', { placeholder: String(schema.default ?? (schema.examples || [])[0] ?? '') });
         inputs[p.name] = input;
         table.append(el('tr', {}, el('td', {}, el('code', {}, p.name + (p.required ? ' *' : ''))), el('td', {}, p.description || ''), el('td', {}, input)));
       }

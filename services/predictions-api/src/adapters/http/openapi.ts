@@ -1,20 +1,53 @@
 import { Prediction } from '@crypto-predict/core';
 import { z } from 'zod';
 
+// Parameter schemas are exact (patterns, bounds, examples): the fuzz test generates its requests,
+// valid and invalid, from this document.
 const pair = {
   name: 'pair',
   in: 'query',
   required: true,
   description: 'Trading pair, BASE/QUOTE (BTC/USDT; btc-usdt is accepted too)',
-  schema: { type: 'string', example: 'BTC/USDT' },
+  schema: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9]{2,12}[/-][A-Za-z0-9]{2,12}$',
+    examples: ['BTC/USDT', 'btc-usdt', 'ETH/USDT'],
+  },
 };
 const horizon = {
   name: 'horizon',
   in: 'query',
   required: false,
   description: 'Horizon in minutes; all horizons when absent',
-  schema: { type: 'integer', minimum: 1, maximum: 10080, example: 5 },
+  schema: { type: 'integer', minimum: 1, maximum: 10080, examples: [1, 5, 15, 60] },
 };
+const MIN_TIME = Date.UTC(2000, 0, 1);
+const MAX_TIME = Date.UTC(2100, 0, 1);
+const time = (name: string, description: string) => ({
+  name,
+  in: 'query',
+  required: false,
+  description: `${description}: epoch ms, an RFC 3339 date-time with its zone, or a date (UTC midnight); from 2000-01-01 to 2100-01-01`,
+  schema: {
+    oneOf: [
+      { type: 'integer', minimum: MIN_TIME, maximum: MAX_TIME, examples: [1735689600000] },
+      {
+        type: 'string',
+        format: 'date-time',
+        formatMinimum: new Date(MIN_TIME).toISOString(),
+        formatMaximum: new Date(MAX_TIME).toISOString(),
+        examples: ['2025-01-01T00:00:00Z'],
+      },
+      {
+        type: 'string',
+        format: 'date',
+        formatMinimum: new Date(MIN_TIME).toISOString().slice(0, 10),
+        formatMaximum: new Date(MAX_TIME).toISOString().slice(0, 10),
+        examples: ['2025-01-01'],
+      },
+    ],
+  },
+});
 const error = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
@@ -74,18 +107,8 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [
             pair,
             horizon,
-            {
-              name: 'from',
-              in: 'query',
-              description: 'Earliest feature time: epoch ms or ISO 8601',
-              schema: { type: 'string' },
-            },
-            {
-              name: 'to',
-              in: 'query',
-              description: 'Latest feature time: epoch ms or ISO 8601',
-              schema: { type: 'string' },
-            },
+            time('from', 'Earliest feature time (not after `to`)'),
+            time('to', 'Latest feature time'),
             {
               name: 'limit',
               in: 'query',
@@ -102,7 +125,7 @@ export function openApiDocument(): Record<string, unknown> {
               name: 'cursor',
               in: 'query',
               description: 'nextCursor of the previous page, as it is',
-              schema: { type: 'string' },
+              schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,1024}$' },
             },
           ],
           responses: {
@@ -130,7 +153,12 @@ export function openApiDocument(): Record<string, unknown> {
               in: 'query',
               description:
                 'Look-back on target time, ending at the newest scored prediction of the pair (event time): 30m, 24h, 7d (at most 90d)',
-              schema: { type: 'string', default: '24h' },
+              schema: {
+                type: 'string',
+                default: '24h',
+                pattern: '^[1-9][0-9]{0,4}[mhd]$',
+                examples: ['30m', '24h', '7d', '90d'],
+              },
             },
           ],
           responses: {
@@ -200,6 +228,16 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Prometheus metrics',
           security: [],
           responses: { '200': { description: 'text exposition format' } },
+        },
+      },
+      '/openapi.json': {
+        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1, JSON' } } },
+      },
+      '/docs': {
+        get: {
+          summary: 'A page that lists and tries the endpoints',
+          security: [],
+          responses: { '200': { description: 'HTML' } },
         },
       },
     },

@@ -1,10 +1,12 @@
 import {
   createServer,
+  STATUS_CODES,
   type IncomingMessage,
   type OutgoingHttpHeaders,
   type Server,
   type ServerResponse,
 } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   AppError,
   describeError,
@@ -13,7 +15,6 @@ import {
   type Prediction,
   type ReadinessCheck,
 } from '@crypto-predict/core';
-import type { Registry } from 'prom-client';
 import { presentedKey } from '../../domain/api-key.js';
 import { encodeCursor } from '../../domain/cursor.js';
 import type { LatestCache } from '../../domain/latest-cache.js';
@@ -21,15 +22,16 @@ import { horizonPerformance } from '../../domain/performance.js';
 import {
   HistoryQuery,
   LatestQuery,
+  memoizedParser,
   NoQuery,
-  parseQuery,
   PerformanceQuery,
   StreamQuery,
 } from '../../domain/query-params.js';
-import type { RateDecision, RateLimiter } from '../../domain/token-bucket.js';
+import type { RateDecision } from '../../domain/token-bucket.js';
 import type { ApiMetrics } from '../../metrics.js';
 import type { AuthResult, Authenticator } from '../authenticator.js';
 import type { PredictionStore } from '../prediction-store.js';
+import type { RateLimiter } from '../rate-limiter.js';
 import type { StreamHub } from '../stream-hub.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { openApiDocument } from './openapi.js';
@@ -41,14 +43,18 @@ export interface HttpDependencies {
   limiter: RateLimiter;
   hub: StreamHub;
   metrics: ApiMetrics;
-  registry: Registry;
+  /** The Prometheus text for /metrics (this process's registry, or a whole cluster's). */
+  metricsText: () => Promise<string>;
+  metricsType: string;
   log: Logger;
   clock: () => number;
   readiness: ReadinessCheck[];
 }
 
 type Headers = Record<string, string | number>;
-type Handler = (search: string, response: ServerResponse, headers: Headers) => Promise<number> | number;
+/** A value now, or later: the hot path stays synchronous when nothing has to be waited for. */
+type Maybe<T> = T | Promise<T>;
+type Handler = (search: string, response: ServerResponse, headers: Headers) => Maybe<number>;
 
 interface Route {
   name: string;
@@ -58,14 +64,17 @@ interface Route {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** Writes a whole answer. `headers` is the request's own object: it is completed, not copied. */
 function send(
   response: ServerResponse,
   status: number,
-  body: string,
+  body: string | Buffer,
   headers: OutgoingHttpHeaders = {},
   type = JSON_TYPE,
 ): number {
-  response.writeHead(status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  headers['content-type'] = type;
+  headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  response.writeHead(status, headers);
   response.end(body);
   return status;
 }
@@ -79,7 +88,12 @@ function sendError(
   parameter?: string | null,
 ): number {
   const body = parameter === undefined || parameter === null ? { error, message } : { error, message, parameter };
-  return send(response, status, JSON.stringify(body), headers);
+  return send(response, status, JSON.stringify(body), { ...headers });
+}
+
+/** At most `max` characters of something a client sent, for an error message. */
+function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 function rateHeaders(decision: RateDecision): Headers {
@@ -104,6 +118,11 @@ const UNAUTHORIZED: Record<Exclude<AuthResult, { ok: true }>['reason'], string> 
 export function createApiServer(deps: HttpDependencies): Server {
   const { cache, store, auth, limiter, hub, metrics, log } = deps;
   const openApi = JSON.stringify(openApiDocument());
+  const parseLatest = memoizedParser(LatestQuery);
+  const parseHistory = memoizedParser(HistoryQuery);
+  const parsePerformance = memoizedParser(PerformanceQuery);
+  const parseNone = memoizedParser(NoQuery);
+  const parseStream = memoizedParser(StreamQuery);
 
   const badRequest = (
     response: ServerResponse,
@@ -118,7 +137,7 @@ export function createApiServer(deps: HttpDependencies): Server {
         name: 'latest',
         authenticated: true,
         handler: (search, response, headers) => {
-          const parsed = parseQuery(LatestQuery, search);
+          const parsed = parseLatest(search);
           if (!parsed.ok) return badRequest(response, headers, parsed);
           const { pair, horizon } = parsed.value;
           const body = cache.body(pair, horizon);
@@ -141,7 +160,7 @@ export function createApiServer(deps: HttpDependencies): Server {
         name: 'history',
         authenticated: true,
         handler: async (search, response, headers) => {
-          const parsed = parseQuery(HistoryQuery, search);
+          const parsed = parseHistory(search);
           if (!parsed.ok) return badRequest(response, headers, parsed);
           const query = parsed.value;
           const page = await store.history(query);
@@ -164,7 +183,7 @@ export function createApiServer(deps: HttpDependencies): Server {
         name: 'performance',
         authenticated: true,
         handler: async (search, response, headers) => {
-          const parsed = parseQuery(PerformanceQuery, search);
+          const parsed = parsePerformance(search);
           if (!parsed.ok) return badRequest(response, headers, parsed);
           const { pair, horizon, window } = parsed.value;
           // The window ends at the newest scored prediction (event time), so a replayed or paused
@@ -187,7 +206,7 @@ export function createApiServer(deps: HttpDependencies): Server {
         name: 'pairs',
         authenticated: true,
         handler: (search, response, headers) => {
-          const parsed = parseQuery(NoQuery, search);
+          const parsed = parseNone(search);
           if (!parsed.ok) return badRequest(response, headers, parsed);
           return send(response, 200, JSON.stringify({ pairs: cache.pairsSummary() }), headers);
         },
@@ -199,8 +218,14 @@ export function createApiServer(deps: HttpDependencies): Server {
         name: 'stream',
         authenticated: true,
         handler: (search, response, headers) => {
-          const parsed = parseQuery(StreamQuery, search);
+          const parsed = parseStream(search);
           if (!parsed.ok) return badRequest(response, headers, parsed);
+          if (response.req.method === 'HEAD') {
+            // A stream never ends; its HEAD is just the head.
+            response.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8' });
+            response.end();
+            return 200;
+          }
           const { pair, horizon } = parsed.value;
           const pairs = pair === undefined ? cache.pairsSummary().map((entry) => entry.pair) : [pair];
           const snapshot: Prediction[] = pairs.flatMap((name) => cache.get(name, horizon));
@@ -233,7 +258,7 @@ export function createApiServer(deps: HttpDependencies): Server {
         authenticated: false,
         handler: async (_search, response) => {
           metrics.cacheSize.set(cache.size());
-          return send(response, 200, await deps.registry.metrics(), {}, deps.registry.contentType);
+          return send(response, 200, await deps.metricsText(), {}, deps.metricsType);
         },
       },
     ],
@@ -251,66 +276,126 @@ export function createApiServer(deps: HttpDependencies): Server {
     ],
   ]);
 
-  const authorize = async (request: IncomingMessage, response: ServerResponse): Promise<Headers | number> => {
-    const key = presentedKey(request.headers.authorization, request.headers['x-api-key']);
-    const result = auth.cached(key) ?? (await auth.check(key));
-    if (!result.ok)
-      return sendError(response, 401, 'unauthorized', UNAUTHORIZED[result.reason], { 'www-authenticate': 'Bearer' });
-    const decision = limiter.take(result.keyId, deps.clock());
+  const decide = (decision: RateDecision, response: ServerResponse): Headers | number => {
     const headers = rateHeaders(decision);
-    if (!decision.allowed) {
-      return sendError(
-        response,
-        429,
-        'rate_limited',
-        `over the rate limit of this key: retry in ${decision.retryAfterSeconds} s`,
-        {
-          ...headers,
-          'retry-after': String(decision.retryAfterSeconds),
-        },
-      );
-    }
-    return headers;
+    if (decision.allowed) return headers;
+    headers['retry-after'] = String(decision.retryAfterSeconds);
+    return sendError(
+      response,
+      429,
+      'rate_limited',
+      `over the rate limit of this key: retry in ${decision.retryAfterSeconds} s`,
+      headers,
+    );
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  const afterAuth = (result: AuthResult, response: ServerResponse): Maybe<Headers | number> => {
+    if (!result.ok)
+      return sendError(response, 401, 'unauthorized', UNAUTHORIZED[result.reason], { 'www-authenticate': 'Bearer' });
+    const taken = limiter.take(result.keyId);
+    return taken instanceof Promise ? taken.then((decision) => decide(decision, response)) : decide(taken, response);
+  };
+
+  /**
+   * The key check and the token: the rate headers to answer with, or the status already answered.
+   * With a remembered key and the memory bucket this is synchronous: no promise on the hot path.
+   */
+  const authorize = (request: IncomingMessage, response: ServerResponse): Maybe<Headers | number> => {
+    const key = presentedKey(request.headers.authorization, request.headers['x-api-key']);
+    const cached = auth.cached(key);
+    return cached === undefined
+      ? auth.check(key).then((result) => afterAuth(result, response))
+      : afterAuth(cached, response);
+  };
+
+  const dispatch = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    search: string,
+  ): Maybe<number> => {
+    const route = routes.get(path);
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400 (here with the usual JSON reason).
+    if (request.headers.host === undefined && request.httpVersionMinor === 1 && request.httpVersionMajor === 1)
+      return sendError(response, 400, 'bad_request', 'an HTTP/1.1 request needs a Host header');
+    if (route === undefined) return sendError(response, 404, 'not_found', `no endpoint ${clip(path)}; see /docs`);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return sendError(response, 405, 'method_not_allowed', `${path} answers GET (and HEAD) only`, {
+        allow: 'GET, HEAD',
+      });
+    }
+    if (!route.authenticated) return route.handler(search, response, {});
+    const authorized = authorize(request, response);
+    const answer = (headers: Headers | number): Maybe<number> =>
+      typeof headers === 'number' ? headers : route.handler(search, response, headers);
+    return authorized instanceof Promise ? authorized.then(answer) : answer(authorized);
+  };
+
+  /** Whatever a handler threw becomes an answer: 503 for a store that is down, else 500. */
+  const failed = (error: unknown, response: ServerResponse, name: string): number => {
+    const appError = AppError.from(error);
+    if (response.headersSent) {
+      response.destroy();
+      return 500;
+    }
+    if (appError.code === 'STORE_UNAVAILABLE') {
+      log.warn({ route: name, err: describeError(appError) }, 'a store is unavailable');
+      return sendError(response, 503, 'unavailable', 'a store this answer needs is unavailable; retry shortly', {
+        'retry-after': '5',
+      });
+    }
+    log.error({ route: name, err: describeError(appError) }, 'request failed');
+    return sendError(response, 500, 'internal', 'internal error');
+  };
+
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const started = performance.now();
     const url = request.url ?? '/';
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
     const search = mark < 0 ? '' : url.slice(mark + 1);
-    const route = routes.get(path);
-    let name = route?.name ?? 'unknown';
-    let status: number;
+    const name = routes.get(path)?.name ?? 'unknown';
+    const done = (status: number): void => metrics.observe(name, status, (performance.now() - started) / 1000);
+    let outcome: Maybe<number>;
     try {
-      if (route === undefined) status = sendError(response, 404, 'not_found', `no endpoint ${path}; see /docs`);
-      else if (request.method !== 'GET' && request.method !== 'HEAD') {
-        status = sendError(response, 405, 'method_not_allowed', `${path} answers GET only`, { allow: 'GET, HEAD' });
-      } else if (!route.authenticated) status = await route.handler(search, response, {});
-      else {
-        const authorized = await authorize(request, response);
-        status = typeof authorized === 'number' ? authorized : await route.handler(search, response, authorized);
-      }
+      outcome = dispatch(request, response, path, search);
     } catch (error) {
-      const appError = AppError.from(error);
-      if (response.headersSent) {
-        response.destroy();
-        status = 500;
-      } else if (appError.code === 'STORE_UNAVAILABLE') {
-        log.warn({ route: name, err: describeError(appError) }, 'a store is unavailable');
-        status = sendError(response, 503, 'unavailable', 'a store this answer needs is unavailable; retry shortly', {
-          'retry-after': '5',
-        });
-      } else {
-        log.error({ route: name, err: describeError(appError) }, 'request failed');
-        status = sendError(response, 500, 'internal', 'internal error');
-      }
-      name = route?.name ?? name;
+      outcome = failed(error, response, name);
     }
-    metrics.observe(name, status, (performance.now() - started) / 1000);
+    if (outcome instanceof Promise) outcome.then(done, (error: unknown) => done(failed(error, response, name)));
+    else done(outcome);
   };
 
-  return createServer((request, response) => {
-    void handle(request, response);
+  // requireHostHeader: off so that the 400 for a missing Host carries a JSON reason (above).
+  const server = createServer({ requireHostHeader: false }, handle);
+  // CONNECT is not for this server; unanswered, Node would just drop the connection.
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify({ error: 'method_not_allowed', message: 'CONNECT is not supported; use GET' });
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD\r\ncontent-type: ${JSON_TYPE}\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    metrics.observe('malformed', 405, 0);
   });
+  // A request Node's parser refuses (bad request line, headers too large, a timeout) would get a
+  // bare status line; it gets the same JSON error body as every other refusal.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'the request line and headers are larger than this server accepts (16 KiB)']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request_timeout', 'the request did not arrive in time']
+          : [400, 'bad_request', 'not a well-formed HTTP/1.1 request'];
+    const body = JSON.stringify({ error: reason, message });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${JSON_TYPE}\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    metrics.observe('malformed', status, 0);
+  });
+  return server;
 }
