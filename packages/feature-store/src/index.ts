@@ -4,3 +4,16 @@ export { FeatureStoreWriter, type FeatureStoreWriterOptions, type WriteResult } 
 export { latestFeatures, trainingFrame, type TrainingFrameRequest } from './reader.js';
 export { storeError } from './errors.js';
 export { exportTrainingFrameArrow, type ArrowExportRequest, type ArrowExportResult } from './export-arrow.js';
+export {
+  DEFAULT_SENTIMENT_SETTINGS,
+  mergeSpans,
+  SentimentStoreWriter,
+  sentimentAsOf,
+  sentimentFeatureNames,
+  sentimentFeaturesAt,
+  sentimentSettings,
+  sentimentSettingsProblems,
+  sentimentSpanMs,
+  type SentimentSettings,
+  type SentimentWriteResult,
+} from './sentiment.js';

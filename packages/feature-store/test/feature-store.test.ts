@@ -55,13 +55,13 @@ describe('feature store (real PostgreSQL, a schema per test)', () => {
       const first = await migrate(own.pool);
       assert.deepEqual(
         first.applied,
-        ['001_feature_rows.sql', '002_indicator_state.sql'],
-        'both files applied in order',
+        ['001_feature_rows.sql', '002_indicator_state.sql', '003_sentiment.sql'],
+        'every file applied in order',
       );
       const second = await migrate(own.pool);
       assert.deepEqual(
         second,
-        { applied: [], skipped: ['001_feature_rows.sql', '002_indicator_state.sql'] },
+        { applied: [], skipped: ['001_feature_rows.sql', '002_indicator_state.sql', '003_sentiment.sql'] },
         'a second run applies nothing',
       );
       const tables = await own.pool.query<{ table_name: string }>(
@@ -70,7 +70,16 @@ describe('feature store (real PostgreSQL, a schema per test)', () => {
       );
       assert.deepEqual(
         tables.rows.map((r) => r.table_name),
-        ['candle_history', 'feature_latest', 'feature_rows', 'feature_store_migrations', 'indicator_state'],
+        [
+          'candle_history',
+          'feature_latest',
+          'feature_rows',
+          'feature_store_migrations',
+          'indicator_state',
+          'sentiment_items',
+          'sentiment_settings',
+          'sentiment_steps',
+        ],
         'the tables are created in the test schema',
       );
       const changed = mkdtempSync(join(tmpdir(), 'fs-sql-'));

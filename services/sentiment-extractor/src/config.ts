@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commonConfigShape, env, loadConfig } from '@crypto-predict/core';
+import { DEFAULT_DATABASE_URL, sentimentSettingsProblems } from '@crypto-predict/feature-store';
 import { z } from 'zod';
 
 const SERVICE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,16 @@ export const ConfigSchema = z
     /** Score with the lexicon (loudly) when the configured scorer's model files are missing. */
     LEXICON_IF_NO_MODEL: env.bool(true),
     SCORER_GROUP_ID: env.string('sentiment-extractor'),
+    /** Write the `sentiment` topic to the feature store (items + per-coin aggregates). */
+    STORE: env.bool(true),
+    STORE_GROUP_ID: env.string('sentiment-extractor-store'),
+    DATABASE_URL: env.string(DEFAULT_DATABASE_URL),
+    /** Aggregate windows over publication time, `<number><m|h|d>`; they name the features. */
+    SENTIMENT_WINDOWS: env.list('1h,4h,24h'),
+    /** Half-life of the decay-weighted mean. */
+    SENTIMENT_HALF_LIFE: env.string('1h'),
+    /** Added to an item's receipt before a feature row may see it (a processing allowance). */
+    SENTIMENT_LAG_MS: env.int(0, 0),
     MAX_COINS_PER_ITEM: env.int(8, 1),
     DATA_DIR: env.string(DEFAULT_DATA_DIR),
     NEWS_FILE: z.string().optional(),
@@ -90,6 +101,13 @@ export const ConfigSchema = z
         message: 'cannot exceed LLM_SEQUENCES for the local LLM',
       });
     }
+    for (const problem of sentimentSettingsProblems({
+      windows: config.SENTIMENT_WINDOWS,
+      halfLife: config.SENTIMENT_HALF_LIFE,
+      lagMs: config.SENTIMENT_LAG_MS,
+    })) {
+      ctx.addIssue({ code: 'custom', path: ['SENTIMENT_WINDOWS'], message: problem });
+    }
     if (config.REPLAY_FROM !== undefined && config.REPLAY_TO !== undefined && config.REPLAY_FROM >= config.REPLAY_TO) {
       ctx.addIssue({ code: 'custom', path: ['REPLAY_TO'], message: 'must be after REPLAY_FROM' });
     }
@@ -101,6 +119,11 @@ export const ConfigSchema = z
       .split(',')
       .map((file) => file.trim())
       .filter((file) => file !== ''),
+    sentimentSettings: {
+      windows: config.SENTIMENT_WINDOWS,
+      halfLife: config.SENTIMENT_HALF_LIFE,
+      lagMs: config.SENTIMENT_LAG_MS,
+    },
     modelPaths: {
       llm: join(config.MODELS_DIR, config.LLM_MODEL_FILE),
       embedderOnnx: join(config.MODELS_DIR, 'all-minilm-l6-v2.onnx'),

@@ -10,6 +10,8 @@ import {
   topicName,
   TOPICS,
 } from '@crypto-predict/core';
+import { sentimentAsOf, sentimentFeaturesAt, trainingFrame } from '@crypto-predict/feature-store';
+import { createTestSchema } from '@crypto-predict/feature-store/testing';
 import { readNewsFile } from '../src/adapters/news-file.js';
 import { buildApp } from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
@@ -50,6 +52,7 @@ describe('replay of the recorded CryptoPanic file through Kafka', () => {
       LOG_LEVEL: 'warn',
       SOURCE: 'replay',
       SCORER_GROUP_ID: `${classifierPrefix}-scorer`,
+      STORE: 'false',
       NEWS_FILE,
       REPLAY_FROM: from,
       REPLAY_TO: to,
@@ -79,7 +82,7 @@ describe('replay of the recorded CryptoPanic file through Kafka', () => {
     }
   });
 
-  it('turns every replayed item naming a coin into one lexicon Sentiment per coin', async () => {
+  it('turns every replayed item naming a coin into one lexicon Sentiment per coin, stored with its aggregates', async () => {
     // What must come out, computed from the file with the same domain code.
     const { items } = await readNewsFile(NEWS_FILE);
     const window = replayItems(items, { from: Date.parse(REPLAY_FROM), to: Date.parse(REPLAY_TO) });
@@ -99,12 +102,20 @@ describe('replay of the recorded CryptoPanic file through Kafka', () => {
       SOURCE: 'replay',
       SCORER: 'lexicon',
       SCORER_GROUP_ID: `${prefix}-scorer`,
+      STORE_GROUP_ID: `${prefix}-store`,
+      SENTIMENT_WINDOWS: '30m,2h',
+      SENTIMENT_HALF_LIFE: '20m',
       NEWS_FILE,
       REPLAY_FROM,
       REPLAY_TO,
       REPLAY_SPEED: '0',
     });
-    const app = buildApp(config, { log: createLogger('test', 'warn'), registry: createMetricsRegistry('test') });
+    const schema = await createTestSchema('sx_store');
+    const app = buildApp(config, {
+      log: createLogger('test', 'warn'),
+      registry: createMetricsRegistry('test'),
+      pool: schema.pool,
+    });
     await app.start();
     try {
       await app.sourcesDone();
@@ -148,8 +159,42 @@ describe('replay of the recorded CryptoPanic file through Kafka', () => {
         [...expected.values()].filter((coins) => coins.length > 0).length,
         'the scored counter counts items by method',
       );
+
+      // The store role has written every (item, coin) and the aggregates as of any instant.
+      const deadline = Date.now() + 60_000;
+      let stored = 0;
+      while (Date.now() < deadline) {
+        const count = await schema.pool.query<{ n: string }>('SELECT count(*) AS n FROM sentiment_items');
+        stored = Number(count.rows[0]?.n);
+        if (stored >= expectedMessages) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.equal(stored, expectedMessages, 'one stored item per (item, coin)');
+      const received = await schema.pool.query<{ same: boolean }>(
+        'SELECT bool_and(received_at = published_at) AS same FROM sentiment_items',
+      );
+      assert.equal(received.rows[0]?.same, true, 'a replay stamps receipt = publication');
+      const btc = sentiment.messages.filter((message) => message.coin === 'BTC');
+      assert.ok(btc.length >= 3, 'the window holds some BTC news');
+      for (const at of [Date.parse(REPLAY_FROM) + 45 * 60_000, Date.parse(REPLAY_TO) - 1]) {
+        const materialised = await sentimentAsOf(schema.pool, 'BTC', at);
+        const direct = await sentimentFeaturesAt(schema.pool, { coin: 'BTC', at });
+        const inWindow = btc.filter((message) => message.publishedAt <= at && message.publishedAt > at - 30 * 60_000);
+        assert.equal(materialised.sentiment_30m_count, inWindow.length, 'the 30m count matches the messages');
+        for (const [name, value] of Object.entries(direct))
+          assert.ok(
+            Math.abs((materialised[name] ?? Number.NaN) - value) <= 1e-12,
+            `${name} materialised = direct (${materialised[name]} vs ${value})`,
+          );
+      }
+      assert.deepEqual(
+        await trainingFrame(schema.pool, { pair: 'BTC/USDT', timeframe: '1m', from: 0, to: 1, sentiment: true }),
+        [],
+        'the frame API reads the same store (no feature rows here)',
+      );
     } finally {
       await app.stop();
+      await schema.drop();
     }
   });
 });

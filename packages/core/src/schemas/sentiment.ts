@@ -15,6 +15,12 @@ export const Sentiment = z.object({
   model: z.string().min(1),
   promptVersion: z.string().min(1),
   publishedAt: EpochMs,
+  /**
+   * When a source first had the news item (its NewsItem.receivedAt; = publishedAt in a replay).
+   * The feature store lets a row at time t see the item only once both times are <= t.
+   * Optional for messages written before it existed: absent means received at publication.
+   */
+  receivedAt: EpochMs.optional(),
   scoredAt: EpochMs,
 });
 export type Sentiment = z.infer<typeof Sentiment>;

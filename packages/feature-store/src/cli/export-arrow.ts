@@ -5,8 +5,9 @@ import { createPool, DEFAULT_DATABASE_URL } from '../pool.js';
 
 /**
  * node --import tsx packages/feature-store/src/cli/export-arrow.ts --pair BTC/USDT --timeframe 1m \
- *   --from 2023-01-01 --to 2025-01-01 --out btc-1m.arrow [--database-url URL]
- * Prints one JSON summary line.
+ *   --from 2023-01-01 --to 2025-01-01 --out btc-1m.arrow [--sentiment base|none|COIN] [--database-url URL]
+ * Prints one JSON summary line. `--sentiment` (default `base`: the pair's base asset) adds the
+ * store's sentiment features as of each row's time; `none` leaves them out.
  */
 const { values } = parseArgs({
   options: {
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     from: { type: 'string' },
     to: { type: 'string' },
     out: { type: 'string' },
+    sentiment: { type: 'string', default: 'base' },
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL },
   },
 });
@@ -33,6 +35,7 @@ try {
     from: time(values.from, '--from'),
     to: time(values.to, '--to'),
     path: values.out,
+    sentiment: values.sentiment === 'none' ? false : values.sentiment === 'base' ? true : { coin: values.sentiment },
   });
   process.stdout.write(
     `${JSON.stringify({ ...result, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) })}\n`,

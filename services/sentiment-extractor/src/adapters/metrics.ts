@@ -27,6 +27,23 @@ export function createSentimentMetrics(registry: Registry) {
       labelNames: ['source', 'code'],
       registers: [registry],
     }),
+    storeItems: new Counter({
+      name: 'sentiment_store_items_total',
+      help: 'Sentiment messages written to the feature store, by whether they changed a stored item',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    storeSteps: new Counter({
+      name: 'sentiment_store_steps_total',
+      help: 'Aggregate steps rebuilt in the feature store',
+      registers: [registry],
+    }),
+    storeSeconds: new Histogram({
+      name: 'sentiment_store_write_seconds',
+      help: 'Time to write one batch of sentiment to the feature store (items and aggregates)',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
     itemsIn: new Counter({
       name: 'sentiment_items_in_total',
       help: 'News items consumed by the scorer',

@@ -15,6 +15,7 @@ export function sentimentMessages(item: NewsItem, scored: ScoredItem, scoredAt: 
     model: scored.model,
     promptVersion: scored.promptVersion,
     publishedAt: item.publishedAt,
+    receivedAt: item.receivedAt,
     scoredAt,
   }));
 }

@@ -81,7 +81,11 @@ export class ClassifierScorer implements NewsScorer {
       promptVersion: 'none',
       coins: itemJobs.map(({ coin, text }): CoinSentiment => {
         const embedding = embeddings.get(text) ?? new Float32Array(this.embedder.dimensions);
-        const prediction = predictWithHead(this.head, headInput(this.head.features, embedding, this.analyser, text));
+        const prediction = predictWithHead(
+          this.head,
+          headInput(this.head.features, embedding, this.analyser, text),
+          text,
+        );
         const p = prediction.probabilities;
         return {
           coin,
