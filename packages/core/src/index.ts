@@ -9,3 +9,5 @@ export * from './elasticsearch.js';
 export * from './mlflow.js';
 export * from './local-stack.js';
 export * from './run-service.js';
+export * from './duration.js';
+export * from './http-query.js';

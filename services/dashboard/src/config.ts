@@ -1,6 +1,14 @@
-import { commonConfigShape, env, HorizonMinutes, loadConfig, Pair, Timeframe, timeframeMs } from '@crypto-predict/core';
+import {
+  commonConfigShape,
+  env,
+  HorizonMinutes,
+  loadConfig,
+  Pair,
+  parseDuration,
+  Timeframe,
+  timeframeMs,
+} from '@crypto-predict/core';
 import { z } from 'zod';
-import { parseDuration } from './domain/duration.js';
 
 const duration = (fallback: string, minMs: number) =>
   z

@@ -1,6 +1,5 @@
-import { commonConfigShape, env, loadConfig, Pair, Timeframe } from '@crypto-predict/core';
+import { commonConfigShape, env, loadConfig, Pair, parseDuration, Timeframe } from '@crypto-predict/core';
 import { z } from 'zod';
-import { parseDuration } from './domain/duration.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,12 +1,7 @@
-import { Pair } from '@crypto-predict/core';
+import { PairQueryParam, parseDuration } from '@crypto-predict/core';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
 
-/** `BTC/USDT`, also accepted as `btc-usdt` (no slash to escape in a URL). */
-const PairParam = z
-  .string()
-  .transform((value) => value.trim().toUpperCase().replace('-', '/'))
-  .pipe(Pair);
+const PairParam = PairQueryParam;
 
 /** A trailing metric window like 15m, 1h or 24h, between a minute and the retained history. */
 function windowParam(maxMs: number) {
@@ -42,28 +37,4 @@ export function querySchemas(maxWindowMs: number): QuerySchemas {
   };
 }
 
-export type ParsedQuery<T> = { ok: true; value: T } | { ok: false; parameter: string | null; message: string };
-
-/**
- * Parses a query string against a route's schema. A parameter given twice, an unknown parameter
- * or a bad value is refused with a message that starts with the parameter's name.
- */
-export function parseQuery<T>(schema: z.ZodType<T>, search: string): ParsedQuery<T> {
-  const raw: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(search)) {
-    if (Object.hasOwn(raw, name)) return { ok: false, parameter: name, message: `${name}: given more than once` };
-    raw[name] = value;
-  }
-  const result = schema.safeParse(raw);
-  if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
-  if (issue === undefined) return { ok: false, parameter: null, message: 'invalid query' };
-  if (issue.code === 'unrecognized_keys') {
-    const name = issue.keys[0] ?? '?';
-    return { ok: false, parameter: name, message: `${name}: unknown parameter` };
-  }
-  const parameter = issue.path.length > 0 ? String(issue.path[0]) : null;
-  const missing = parameter !== null && raw[parameter] === undefined;
-  const message = missing ? 'is required' : issue.message;
-  return { ok: false, parameter, message: parameter === null ? message : `${parameter}: ${message}` };
-}
+export { parseQuery, type ParsedQuery } from '@crypto-predict/core';

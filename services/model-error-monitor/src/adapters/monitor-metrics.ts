@@ -1,6 +1,6 @@
+import { formatDuration } from '@crypto-predict/core';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ActualJoiner } from '../domain/actual-joiner.js';
-import { formatDuration } from '../domain/duration.js';
 import type { ErrorMonitor } from '../domain/error-monitor.js';
 import type { SeriesWindowMetrics, WindowMetrics } from '../domain/rolling-metrics.js';
 
