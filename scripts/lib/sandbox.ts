@@ -70,6 +70,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       topicName(id, topic.name),
       `${topicName(id, topic.name)}.dlq`,
     ]);
+    // trade-to-ohlc's aggregator state (its default consumer group names it).
+    topics.push(topicName(id, 'trade-to-ohlc-state'));
     await deleteTopics(kafka, topics).catch(() => undefined);
     const elastic = createElasticClient(stack.elasticsearchUrl);
     await deleteIndices(elastic, `${id}-*`).catch(() => undefined);

@@ -7,22 +7,21 @@ import {
   describeError,
   ensureTopics,
   MessageProducer,
-  startConsumer,
   startOpsServer,
   topicName,
   TOPICS,
+  TransactionalProducer,
   type Kafka,
   type Logger,
   type OpsServer,
-  type RunningConsumer,
+  type TopicToCreate,
 } from '@crypto-predict/core';
-import { CandleStage } from './adapters/candle-stage.js';
+import { CandleTransactions, type TransactionSink } from './adapters/exactly-once/candle-transactions.js';
 import { runIngest, type IngestSummary } from './adapters/ingest.js';
 import { krakenSource } from './adapters/kraken/kraken-source.js';
 import { systemClock, type Clock } from './adapters/replay/replay-pacer.js';
 import { replaySource, type ConfiguredSource } from './adapters/sources.js';
-import { SERVICE, type Config } from './config.js';
-import { CandleAggregator } from './domain/candle-aggregator.js';
+import { SERVICE, stateTopicName, transactionalId, type Config } from './config.js';
 import { createMetrics } from './metrics.js';
 
 export interface App {
@@ -42,7 +41,12 @@ export interface AppDependencies {
   log?: Logger;
   clock?: Clock;
   kafka?: Kafka;
+  /** Wraps the aggregator's transactional producer (tests inject failures with it). */
+  wrapTransactions?: (producer: TransactionSink) => TransactionSink;
 }
+
+/** The largest aggregator state record (one trades partition), bytes. */
+const MAX_STATE_BYTES = 8 * 1024 * 1024;
 
 /** How long EXIT_AFTER_REPLAY waits for the aggregator to catch up with the ingest. */
 const CATCH_UP_TIMEOUT_MS = 10 * 60_000;
@@ -58,8 +62,8 @@ export function buildApp(config: Config, dependencies: AppDependencies = {}): Ap
 
   let ops: OpsServer | undefined;
   let producer: MessageProducer | undefined;
-  let consumer: RunningConsumer | undefined;
-  let stage: CandleStage | undefined;
+  let transactions: TransactionalProducer | undefined;
+  let stage: CandleTransactions | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
   let ingest: Promise<void> | undefined;
   let running = false;
@@ -122,68 +126,88 @@ export function buildApp(config: Config, dependencies: AppDependencies = {}): Ap
         readiness: [{ name: 'kafka', check: () => running }],
       });
       const kafka = dependencies.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: SERVICE });
-      const topics = [TOPICS.trades, TOPICS.candles].flatMap((spec) => {
+      const topics: TopicToCreate[] = [TOPICS.trades, TOPICS.candles].flatMap((spec) => {
         const name = topicName(config.TOPIC_PREFIX, spec.name);
         return [
           { name, partitions: spec.partitions },
           { name: deadLetterTopic(name), partitions: 1 },
         ];
       });
+      const stateTopic = stateTopicName(config);
+      if (aggregates) {
+        topics.push({
+          name: stateTopic,
+          partitions: TOPICS.trades.partitions,
+          config: {
+            'cleanup.policy': 'compact',
+            'min.cleanable.dirty.ratio': '0.1',
+            'segment.ms': '600000',
+            'max.message.bytes': String(MAX_STATE_BYTES + 1024 * 1024),
+          },
+        });
+      }
       await ensureTopics(kafka, topics);
-      producer = await MessageProducer.connect(kafka, { prefix: config.TOPIC_PREFIX });
-      const out = producer;
+      if (ingests) producer = await MessageProducer.connect(kafka, { prefix: config.TOPIC_PREFIX });
 
       if (aggregates) {
-        const aggregator = new CandleAggregator({
-          timeframes: config.TIMEFRAMES,
-          graceMs: config.GRACE_MS,
-          lateTradePolicy: config.LATE_TRADE_POLICY,
-          maxLatenessMs: config.MAX_LATENESS_MS,
-          maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS,
+        const txId = transactionalId(config);
+        transactions = await TransactionalProducer.connect(kafka, {
+          transactionalId: txId,
+          maxMessageBytes: MAX_STATE_BYTES + 1024 * 1024,
         });
-        const candleStage = new CandleStage(
-          aggregator,
-          {
-            publishCandles: (candles) => out.send(TOPICS.candles, candles),
-            publishDeadLetters: (letters) => out.sendDeadLetters(letters),
+        const sink = dependencies.wrapTransactions?.(transactions) ?? transactions;
+        const tradesTopic = topicName(config.TOPIC_PREFIX, TOPICS.trades.name);
+        const loop = await CandleTransactions.start({
+          kafka,
+          producer: sink,
+          state: {
+            brokers: config.KAFKA_BROKERS,
+            stateTopic,
+            statePartitions: await partitionCount(kafka, stateTopic),
           },
+          tradesTopic,
+          candlesTopic: topicName(config.TOPIC_PREFIX, TOPICS.candles.name),
+          groupId: config.CONSUMER_GROUP,
+          // The instance's identity for the group too: a restart takes the partitions back at once.
+          instanceId: txId,
+          aggregator: {
+            timeframes: config.TIMEFRAMES,
+            graceMs: config.GRACE_MS,
+            lateTradePolicy: config.LATE_TRADE_POLICY,
+            maxLatenessMs: config.MAX_LATENESS_MS,
+            maxFutureSkewMs: config.MAX_FUTURE_SKEW_MS,
+          },
+          commit: { intervalMs: config.COMMIT_INTERVAL_MS, maxTrades: config.COMMIT_MAX_TRADES },
+          maxBatchSize: config.CONSUME_BATCH_SIZE,
+          maxStateBytes: MAX_STATE_BYTES,
+          service: SERVICE,
           metrics,
           log,
-          { service: SERVICE, now: () => clock.now() },
-        );
-        stage = candleStage;
-        consumer = await startConsumer({
-          kafka,
-          topic: TOPICS.trades,
-          prefix: config.TOPIC_PREFIX,
-          groupId: config.CONSUMER_GROUP,
-          service: SERVICE,
-          producer: out,
-          log,
-          handle: candleStage.handle,
-          onDeadLetter: (letter) =>
-            metrics.deadLetters.inc({
-              topic: letter.sourceTopic,
-              cause: letter.reason.startsWith('handler failed') ? 'handler' : 'schema',
-            }),
+          now: () => clock.now(),
+          onFatal: (error) => settleFinished?.reject(error),
         });
+        stage = loop;
         if (config.FLUSH_ON_IDLE_MS > 0) {
           const every = Math.max(50, Math.min(1_000, Math.floor(config.FLUSH_ON_IDLE_MS / 4)));
           idleTimer = setInterval(() => {
-            candleStage
+            loop
               .flushIfIdle(config.FLUSH_ON_IDLE_MS)
-              .catch((error: unknown) => log.error({ err: describeError(error) }, 'idle flush failed; will try again'));
+              .catch((error: unknown) => log.error({ err: describeError(error) }, 'idle flush failed'));
           }, every);
         }
         log.info(
           {
-            topic: topicName(config.TOPIC_PREFIX, TOPICS.trades.name),
+            topic: tradesTopic,
             group: config.CONSUMER_GROUP,
+            stateTopic,
+            transactionalId: txId,
+            commitIntervalMs: config.COMMIT_INTERVAL_MS,
+            commitMaxTrades: config.COMMIT_MAX_TRADES,
             timeframes: config.TIMEFRAMES,
             graceMs: config.GRACE_MS,
             latePolicy: config.LATE_TRADE_POLICY,
           },
-          'aggregating trades into candles',
+          'aggregating trades into candles, exactly once (Kafka transactions)',
         );
       }
 
@@ -193,7 +217,8 @@ export function buildApp(config: Config, dependencies: AppDependencies = {}): Ap
             ? krakenSource(config, log, metrics, abort.signal)
             : replaySource(config, log, metrics);
         if (source === null) throw new AppError('CONFIG_INVALID', `SOURCE=${config.SOURCE} has no trade source`);
-        ingest = startIngest(source, out).catch((error: unknown) => {
+        if (producer === undefined) throw new AppError('INTERNAL', 'the ingest has no producer');
+        ingest = startIngest(source, producer).catch((error: unknown) => {
           if (abort.signal.aborted) return;
           log.error({ err: describeError(error) }, 'ingest failed');
           settleFinished?.reject(error);
@@ -212,9 +237,14 @@ export function buildApp(config: Config, dependencies: AppDependencies = {}): Ap
         abort.abort();
         if (idleTimer !== undefined) clearInterval(idleTimer);
         await ingest;
-        await consumer
+        await stage
           ?.stop()
-          .catch((error: unknown) => log.warn({ err: describeError(error) }, 'consumer stop failed'));
+          .catch((error: unknown) => log.warn({ err: describeError(error) }, 'aggregator stop failed'));
+        await transactions
+          ?.disconnect()
+          .catch((error: unknown) =>
+            log.warn({ err: describeError(error) }, 'transactional producer disconnect failed'),
+          );
         await producer
           ?.disconnect()
           .catch((error: unknown) => log.warn({ err: describeError(error) }, 'producer disconnect failed'));
@@ -224,4 +254,17 @@ export function buildApp(config: Config, dependencies: AppDependencies = {}): Ap
       return stopping;
     },
   };
+}
+
+async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const count = metadata[0]?.partitions.length ?? 0;
+    if (count === 0) throw new AppError('KAFKA_UNAVAILABLE', `topic ${topic} has no partitions`);
+    return count;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

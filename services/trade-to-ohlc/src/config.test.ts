@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readConfig } from './config.js';
+import { readConfig, stateTopicName, transactionalId } from './config.js';
 
 describe('readConfig', () => {
   it('has defaults for everything', () => {
@@ -47,5 +47,15 @@ describe('readConfig', () => {
       'each bad variable is named',
     );
     assert.throws(() => readConfig({ SOURCE: 'replay-csv' }), /REPLAY_FILE/, 'replay-csv needs a file');
+  });
+
+  it('names the exactly-once identities after the prefix and the group, and checks the group names a topic', () => {
+    const config = readConfig({ TOPIC_PREFIX: 'demo', CONSUMER_GROUP: 'candles-a' });
+    assert.equal(stateTopicName(config), 'demo.candles-a-state', 'the state topic belongs to the group');
+    assert.equal(transactionalId(config), 'demo.candles-a-0', 'a stable transactional id by default');
+    assert.equal(transactionalId({ ...config, TRANSACTIONAL_ID: 'pod-7' }), 'pod-7', 'or the one given');
+    assert.equal(readConfig({}).COMMIT_INTERVAL_MS, 500);
+    assert.throws(() => readConfig({ CONSUMER_GROUP: 'a group' }), /CONSUMER_GROUP/, 'a group with a space is refused');
+    assert.throws(() => readConfig({ COMMIT_MAX_TRADES: '0' }), /COMMIT_MAX_TRADES/, 'commits need at least one trade');
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonConfigShape, env, loadConfig, Pair, Timeframe } from '@crypto-predict/core';
+import { commonConfigShape, env, loadConfig, Pair, Timeframe, topicName } from '@crypto-predict/core';
 
 export const SERVICE = 'trade-to-ohlc';
 
@@ -36,7 +36,19 @@ export const ConfigSchema = z
     MAX_FUTURE_SKEW_MS: env.int(300_000),
     /** Close the windows holding trades after this long without a trade (0 = never). */
     FLUSH_ON_IDLE_MS: env.int(0),
+    /** Consumer group of the aggregator; also names its state topic `<prefix>.<group>-state`. */
     CONSUMER_GROUP: env.string('trade-to-ohlc'),
+    /**
+     * Transactional id of the aggregator: stable across restarts of one instance, unique among
+     * instances running at once (default `<prefix>.<group>-0`, for one instance).
+     */
+    TRANSACTIONAL_ID: optionalString,
+    /** Commit the aggregator's transaction at least this often (ms) while work is pending. */
+    COMMIT_INTERVAL_MS: env.int(500, 1),
+    /** ...and once this many trades are in it. */
+    COMMIT_MAX_TRADES: env.int(50_000, 1),
+    /** The most trades the aggregator takes from the consumer at once. */
+    CONSUME_BATCH_SIZE: env.int(10_000, 1),
     /** The file for replay-ticks (default: the capture in shared/data) and replay-csv (required). */
     REPLAY_FILE: optionalString,
     REPLAY_FROM: isoTime('2024-08-08T00:00:00Z'),
@@ -61,6 +73,13 @@ export const ConfigSchema = z
     KRAKEN_REST_MIN_INTERVAL_MS: env.int(1_000),
   })
   .superRefine((config, ctx) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(config.CONSUMER_GROUP)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CONSUMER_GROUP'],
+        message: 'must use only letters, digits, ".", "_" and "-" (it names the state topic)',
+      });
+    }
     if (config.SOURCE === 'replay-csv' && config.REPLAY_FILE === undefined) {
       ctx.addIssue({ code: 'custom', path: ['REPLAY_FILE'], message: 'SOURCE=replay-csv needs REPLAY_FILE' });
     }
@@ -73,4 +92,13 @@ export type Config = z.output<typeof ConfigSchema>;
 
 export function readConfig(environment: Record<string, string | undefined> = process.env): Config {
   return loadConfig(ConfigSchema, environment);
+}
+
+/** The aggregator's state topic: compacted on the trades partition, one record per commit. */
+export function stateTopicName(config: Pick<Config, 'TOPIC_PREFIX' | 'CONSUMER_GROUP'>): string {
+  return topicName(config.TOPIC_PREFIX, `${config.CONSUMER_GROUP}-state`);
+}
+
+export function transactionalId(config: Pick<Config, 'TOPIC_PREFIX' | 'CONSUMER_GROUP' | 'TRANSACTIONAL_ID'>): string {
+  return config.TRANSACTIONAL_ID ?? `${topicName(config.TOPIC_PREFIX, config.CONSUMER_GROUP)}-0`;
 }

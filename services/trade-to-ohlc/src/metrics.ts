@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Every counter and gauge the service exposes on /metrics. */
 export interface Metrics {
@@ -24,6 +24,9 @@ export interface Metrics {
   krakenBackfilledTrades: Counter<'pair'>;
   krakenBadTrades: Counter<'transport'>;
   krakenRestCalls: Counter<'outcome'>;
+  transactions: Counter<'outcome'>;
+  commitSeconds: Histogram;
+  stateRestores: Counter<'outcome'>;
 }
 
 export function createMetrics(registry: Registry): Metrics {
@@ -163,6 +166,24 @@ export function createMetrics(registry: Registry): Metrics {
     krakenRestCalls: new Counter({
       name: 'trade_to_ohlc_kraken_rest_calls_total',
       help: 'Kraken REST calls by outcome (ok, rate-limited, retry, error)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    transactions: new Counter({
+      name: 'trade_to_ohlc_transactions_total',
+      help: 'Transactions of the aggregator (candles + dead letters + state + offsets): outcome = committed or aborted',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    commitSeconds: new Histogram({
+      name: 'trade_to_ohlc_commit_seconds',
+      help: 'Time to write and commit one transaction of the aggregator',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    stateRestores: new Counter({
+      name: 'trade_to_ohlc_state_restores_total',
+      help: 'Trades partitions taken up by the aggregator: outcome = snapshot (restored from the state topic) or empty (no saved state)',
       labelNames: ['outcome'],
       registers,
     }),

@@ -17,7 +17,7 @@ import {
 } from '@crypto-predict/core';
 import { readBinanceCandles } from '@crypto-predict/core/market-data';
 import { buildApp, type App } from '../src/app.js';
-import { readConfig } from '../src/config.js';
+import { readConfig, stateTopicName } from '../src/config.js';
 import { assertCandleEqual, referenceRollup, trade } from '../src/test-support/reference-candles.js';
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
@@ -90,7 +90,8 @@ describe('trade-to-ohlc against the real local Kafka', () => {
     await letterReader?.disconnect();
     await producer?.disconnect();
     const names = [TOPICS.trades.name, TOPICS.candles.name].map((name) => topicName(prefix, name));
-    await deleteTopics(kafka, [...names, ...names.map(deadLetterTopic)]);
+    const state = stateTopicName({ TOPIC_PREFIX: prefix, CONSUMER_GROUP: `${prefix}-aggregate` });
+    await deleteTopics(kafka, [...names, ...names.map(deadLetterTopic), state]);
   });
 
   it('turns two hours of trades expanded from real candles into exactly those candles on the candles topic', async () => {

@@ -72,3 +72,6 @@ export async function deleteTopics(kafka: Kafka, names: string[]): Promise<void>
 function isTopicExistsError(error: unknown): boolean {
   return error instanceof Error && /already exists/i.test(error.message);
 }
+
+/** What a batch handler of `consumer.run({ eachBatch })` receives. */
+export type EachBatchPayload = KafkaJS.EachBatchPayload;

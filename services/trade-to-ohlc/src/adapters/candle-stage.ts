@@ -27,6 +27,7 @@ export class CandleStage {
   private pending: PendingOutput | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private lastTradeAt: number | null = null;
+  private readonly createdAt: number;
   /** Trades handled so far by this process (valid ones, refused included). */
   processed = 0;
 
@@ -36,15 +37,21 @@ export class CandleStage {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly options: { service: string; now?: () => number },
-  ) {}
+  ) {
+    this.createdAt = this.now();
+  }
 
   readonly handle = (batch: Received<Trade>[]): Promise<void> => this.serialise(() => this.handleBatch(batch));
 
-  /** Closes every window holding trades if no trade has come for `idleMs`; see FLUSH_ON_IDLE_MS. */
+  /**
+   * Closes every window holding trades if no trade has come for `idleMs` (counted from the
+   * stage's creation before its first trade: an aggregator restored with open windows is flushed
+   * too); see FLUSH_ON_IDLE_MS.
+   */
   flushIfIdle(idleMs: number): Promise<void> {
     return this.serialise(async () => {
-      if (this.lastTradeAt === null || this.now() - this.lastTradeAt < idleMs || !this.aggregator.hasOpenWindows())
-        return;
+      const since = this.lastTradeAt ?? this.createdAt;
+      if (this.now() - since < idleMs || !this.aggregator.hasOpenWindows()) return;
       await this.flushNow('idle');
     });
   }
@@ -77,12 +84,12 @@ export class CandleStage {
   private aggregate(batchKey: string, batch: Received<Trade>[]): PendingOutput {
     const candles: Candle[] = [];
     const letters: DeadLetter[] = [];
-    const pairs = new Set<string>();
+    // Counted per pair once per batch: a labelled counter per trade costs more than aggregating it.
+    const perPair = new Map<string, number>();
     for (const received of batch) {
       const trade = received.value;
       this.processed += 1;
-      this.metrics.tradesIn.inc({ pair: trade.pair });
-      pairs.add(trade.pair);
+      perPair.set(trade.pair, (perPair.get(trade.pair) ?? 0) + 1);
       const outcome = this.aggregator.add(trade, received.timestamp);
       if (outcome.status === 'revised') this.metrics.lateTrades.inc({ outcome: 'revised' });
       if (outcome.status === 'rejected') {
@@ -102,7 +109,8 @@ export class CandleStage {
       }
       for (const candle of outcome.candles) candles.push(candle);
     }
-    for (const pair of pairs) {
+    for (const [pair, count] of perPair) {
+      this.metrics.tradesIn.inc({ pair }, count);
       const watermark = this.aggregator.watermark(pair);
       if (watermark !== undefined) this.metrics.watermark.set({ pair }, watermark);
     }

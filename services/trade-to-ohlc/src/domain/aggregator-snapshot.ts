@@ -41,8 +41,9 @@ export const PairSnapshot = z.object({
 export type PairSnapshot = z.infer<typeof PairSnapshot>;
 
 /**
- * The whole state of a candle aggregator as JSON data: what a later exactly-once setup stores
- * beside the consumer offsets, so a restarted service goes on from where it was.
+ * The whole state of a candle aggregator as JSON data: what the exactly-once loop writes to the
+ * state topic in the same transaction as the candles and the consumer offsets, so a restarted
+ * service goes on from where it was (adapters/exactly-once/partition-state.ts).
  */
 export const AggregatorSnapshot = z.object({ v: z.literal(1), pairs: z.array(PairSnapshot) });
 export type AggregatorSnapshot = z.infer<typeof AggregatorSnapshot>;

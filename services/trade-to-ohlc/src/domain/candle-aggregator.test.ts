@@ -23,7 +23,7 @@ function feed(agg: CandleAggregator, trades: readonly Trade[]): Candle[] {
   return out;
 }
 
-function only(candles: Candle[], timeframe: string): Candle[] {
+function only(candles: readonly Candle[], timeframe: string): Candle[] {
   return candles.filter((c) => c.timeframe === timeframe);
 }
 

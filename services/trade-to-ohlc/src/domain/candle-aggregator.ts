@@ -37,10 +37,13 @@ export const DEFAULT_AGGREGATOR_OPTIONS: AggregatorOptions = {
 export type RejectReason = 'future' | 'late' | 'too-late';
 
 export type TradeOutcome =
-  | { status: 'on-time'; candles: Candle[] }
+  | { status: 'on-time'; candles: readonly Candle[] }
   /** The trade was late and revised windows already emitted; `candles` holds the revisions. */
-  | { status: 'revised'; candles: Candle[] }
-  | { status: 'rejected'; reason: RejectReason; message: string; candles: Candle[] };
+  | { status: 'revised'; candles: readonly Candle[] }
+  | { status: 'rejected'; reason: RejectReason; message: string; candles: readonly Candle[] };
+
+/** The outcome of most trades, shared: the hot path allocates nothing for them. */
+const ON_TIME_NOTHING: TradeOutcome = Object.freeze({ status: 'on-time', candles: Object.freeze([]) });
 
 interface PairState {
   /** The latest event time seen. */
@@ -131,7 +134,7 @@ export class CandleAggregator {
         minutes: new Map([[minute, { stats: statsOfTrade(trade), carry: null, revision: 0 }]]),
         higherRevisions: new Map(this.higher.map((h) => [h.timeframe, new Map<number, number>()])),
       });
-      return { status: 'on-time', candles: [] };
+      return ON_TIME_NOTHING;
     }
     if (minute + MINUTE_MS <= state.watermark) return this.addLate(trade, state, minute);
 
@@ -142,8 +145,14 @@ export class CandleAggregator {
     // Only before the pair's first window closes can an on-time trade precede nextClose.
     if (minute < state.nextClose) state.nextClose = minute;
     if (trade.time > state.maxEventTime) state.maxEventTime = trade.time;
+    const to = state.maxEventTime - this.options.graceMs;
+    // Nothing closes unless the watermark passes the end of the earliest open minute.
+    if (to < state.nextClose + MINUTE_MS) {
+      if (to > state.watermark) state.watermark = to;
+      return ON_TIME_NOTHING;
+    }
     const candles: Candle[] = [];
-    this.advance(trade.pair, state, state.maxEventTime - this.options.graceMs, candles);
+    this.advance(trade.pair, state, to, candles);
     return { status: 'on-time', candles };
   }
 
