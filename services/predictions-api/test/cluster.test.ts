@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { testStack, uniquePrefix } from '@crypto-predict/core/testing';
@@ -18,14 +18,19 @@ interface Running {
 }
 
 /** The processes whose parent is `pid` (Linux /proc). */
+/** The Node processes whose parent is `pid` (tsx's esbuild helper is a child too, and not a worker). */
 function childrenOf(pid: number): number[] {
+  const node = realpathSync(process.execPath);
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((entry) => {
       try {
         // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        return (
+          Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid &&
+          readlinkSync(`/proc/${entry}/exe`) === node
+        );
       } catch {
         return false;
       }
