@@ -93,6 +93,6 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     p50_ms: round(quantile(latencies, 0.5)),
     p99_ms: round(quantile(latencies, 0.99)),
     max_ms: round(Math.max(...latencies)),
-    served_by: 'pinned ONNX model (ridge), 4 horizons per window',
+    served_by: `pinned ONNX model (${String(sandbox.trained.modelKind)}), 4 horizons per window`,
   };
 }
