@@ -4,7 +4,7 @@
 // TA-Lib function of that set on the last lookback+1 candles and keeps the last value. Also checks
 // the engine's outputs against TA-Lib over the whole history (the repo's test oracle).
 import { cpus, loadavg } from 'node:os';
-import type { Candle } from '@crypto-predict/core';
+import { emptyCandle, type Candle } from '@crypto-predict/core';
 import { readBinanceCandles } from '@crypto-predict/core/market-data';
 import type { BenchOptions, BenchResult } from '../run.js';
 import { loadFeatureSet } from '../../services/technical-indicators/src/adapters/feature-config-file.js';
@@ -282,23 +282,15 @@ function fillGaps(candles: readonly Candle[], maxBars: number): { bars: Candle[]
       if (missing > 0 && Number.isInteger(missing) && missing <= maxBars) {
         for (let k = 1; k <= missing; k += 1) {
           const openTime = last.openTime + k * 60_000;
-          const close = last.close;
-          bars.push({
-            ...last,
-            openTime,
-            closeTime: openTime + 60_000,
-            open: close,
-            high: close,
-            low: close,
-            close,
-            volume: 0,
-            vwap: close,
-            trades: 0,
-            buyVolume: 0,
-            sellVolume: 0,
-            empty: true,
-            revision: 0,
-          });
+          bars.push(
+            emptyCandle({
+              pair: last.pair,
+              timeframe: last.timeframe,
+              openTime,
+              closeTime: openTime + 60_000,
+              previousClose: last.close,
+            }),
+          );
           filled += 1;
         }
       }

@@ -26,3 +26,36 @@ export const Candle = z.object({
   revision: z.number().int().nonnegative(),
 });
 export type Candle = z.infer<typeof Candle>;
+
+/**
+ * The candle of a window in which nothing traded: the previous close carried as open, high, low,
+ * close and VWAP, with zero volume and `empty: true`.
+ */
+export function emptyCandle(window: {
+  pair: string;
+  timeframe: Candle['timeframe'];
+  openTime: number;
+  closeTime: number;
+  previousClose: number;
+  revision?: number;
+}): Candle {
+  const close = window.previousClose;
+  return {
+    v: 1,
+    pair: window.pair,
+    timeframe: window.timeframe,
+    openTime: window.openTime,
+    closeTime: window.closeTime,
+    open: close,
+    high: close,
+    low: close,
+    close,
+    volume: 0,
+    vwap: close,
+    trades: 0,
+    buyVolume: 0,
+    sellVolume: 0,
+    empty: true,
+    revision: window.revision ?? 0,
+  };
+}

@@ -12,28 +12,8 @@ export const MINUTE = 60_000;
 /** 2025-01-02T00:00:00Z */
 export const T0 = 1_735_776_000_000;
 
-/** A 1m candle of BTC/USDT closing at `closeTime`. */
-export function candle(closeTime: number, close: number, overrides: Partial<Candle> = {}): Candle {
-  return {
-    v: 1,
-    pair: 'BTC/USDT',
-    timeframe: '1m',
-    openTime: closeTime - MINUTE,
-    closeTime,
-    open: close,
-    high: close,
-    low: close,
-    close,
-    volume: 1,
-    vwap: close,
-    trades: 3,
-    buyVolume: 0.5,
-    sellVolume: 0.5,
-    empty: false,
-    revision: 0,
-    ...overrides,
-  };
-}
+/** A 1m candle of BTC/USDT closing at `closeTime` (the monitor's test fixture). */
+export { candle } from '@crypto-predict/model-error-monitor/testing';
 
 export function prediction(overrides: Partial<Prediction> & { horizon: number; featureTime: number }): Prediction {
   const model = overrides.model ?? { name: 'price-BTC-USDT-1m', version: '3', servedBy: 'champion' as const };

@@ -1,4 +1,4 @@
-import { predictionId, type Candle, type Prediction } from '@crypto-predict/core';
+import { predictionId, timeframeMs, type Candle, type Prediction } from '@crypto-predict/core';
 import { targetTimeOf, toScorable, type ScorablePrediction } from '../domain/scorable-prediction.js';
 
 /** 2025-01-01T00:00:00Z */
@@ -40,8 +40,7 @@ export function scorable(overrides: Partial<Prediction> = {}): ScorablePredictio
 
 export function candle(closeTime: number, close: number, overrides: Partial<Candle> = {}): Candle {
   const timeframe = overrides.timeframe ?? '1m';
-  const lengthMs =
-    timeframe === '1m' ? MINUTE : timeframe === '5m' ? 5 * MINUTE : timeframe === '15m' ? 15 * MINUTE : 60 * MINUTE;
+  const lengthMs = timeframeMs(timeframe);
   return {
     v: 1,
     pair: 'BTC/USDT',

@@ -1,4 +1,4 @@
-import { AppError, timeframeMs, type Candle, type Timeframe, type Trade } from '@crypto-predict/core';
+import { AppError, emptyCandle, timeframeMs, type Candle, type Timeframe, type Trade } from '@crypto-predict/core';
 import { AggregatorSnapshot, type MinuteSlot, type PairSnapshot } from './aggregator-snapshot.js';
 import { addTrade, mergeStats, statsOfTrade, vwapOf, type WindowStats } from './window-stats.js';
 
@@ -378,24 +378,7 @@ function toCandle(
   revision: number,
 ): Candle {
   if (stats === null) {
-    return {
-      v: 1,
-      pair,
-      timeframe,
-      openTime,
-      closeTime: openTime + ms,
-      open: carry,
-      high: carry,
-      low: carry,
-      close: carry,
-      volume: 0,
-      vwap: carry,
-      trades: 0,
-      buyVolume: 0,
-      sellVolume: 0,
-      empty: true,
-      revision,
-    };
+    return emptyCandle({ pair, timeframe, openTime, closeTime: openTime + ms, previousClose: carry, revision });
   }
   return {
     v: 1,

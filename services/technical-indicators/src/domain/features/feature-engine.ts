@@ -1,4 +1,4 @@
-import { AppError, timeframeMs, type Candle, type FeatureRow, type Timeframe } from '@crypto-predict/core';
+import { AppError, emptyCandle, timeframeMs, type Candle, type FeatureRow, type Timeframe } from '@crypto-predict/core';
 import type { Bar } from '../indicators/bar.js';
 import { INDICATOR_CATALOG, type BarIndicator } from '../indicators/catalog.js';
 import { Checkpoint } from '../indicators/indicator.js';
@@ -329,25 +329,13 @@ export class FeatureEngine {
     if (missing <= 0 || !Number.isInteger(missing) || missing > this.featureSet.gapFillMaxBars) return 0;
     for (let i = 1; i <= missing; i += 1) {
       const openTime = series.lastOpenTime + step;
-      const close = series.lastClose;
-      const empty: Candle = {
-        v: 1,
+      const empty = emptyCandle({
         pair: candle.pair,
         timeframe: candle.timeframe,
         openTime,
         closeTime: openTime + step,
-        open: close,
-        high: close,
-        low: close,
-        close,
-        volume: 0,
-        vwap: close,
-        trades: 0,
-        buyVolume: 0,
-        sellVolume: 0,
-        empty: true,
-        revision: 0,
-      };
+        previousClose: series.lastClose,
+      });
       series.apply(empty, false);
       series.lastOpenTime = openTime;
       series.lastRevision = 0;
