@@ -2,9 +2,11 @@
 // server answering the same JSON bytes from memory (bench/api/axum), in the same run, with the same
 // load generator at 64 keep-alive connections. The API runs as its own process, started as in
 // production from services/predictions-api/src/main.ts (keys in PostgreSQL, cache warmed from
-// Elasticsearch), with a key checked and a token taken on every request. Two configurations: two
-// node:cluster workers with the shared Redis bucket (both cores, as axum's two threads) give the
-// main figures; the default deployment (one process, memory bucket) is measured beside it.
+// Elasticsearch), with a key checked and a token taken on every request. The main figures are the
+// default deployment: one process, the memory bucket, the fast lane on. Beside it, in the same
+// rounds: the same process with the fast lane off (node:http serves everything), two
+// node:cluster workers sharing the Redis bucket (both cores, as axum's two threads), and a bare
+// node:http server answering the same bytes (node-floor.ts), the floor of Node's HTTP stack.
 //
 // The load generator is bench/api/axum's `loadgen` (Rust, one thread), not autocannon: on this
 // 2-core machine autocannon tops out near 35,000 req/s while taking a whole core, so it would
@@ -12,8 +14,7 @@
 // req/s for about a third of a core. Nothing is pinned to a core: each side shares the machine
 // with the same generator. Rounds rotate the order of the sides so that drift in the machine's load
 // hits all of them; the median round of each is reported, with the CPU time each server (and Redis)
-// spent per answer, which depends much less on that drift than requests per second do. A bare
-// node:http server answering the same bytes (node-floor.ts) shows the floor of Node's HTTP stack.
+// spent per answer, which depends much less on that drift than requests per second do.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -199,6 +200,7 @@ interface ApiUnderTest {
   name: string;
   workers: number;
   store: 'memory' | 'redis';
+  fastLane: boolean;
   process: ChildProcess;
   url: string;
 }
@@ -226,20 +228,24 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const { key } = await keys.create('bench');
     const auth = { 'x-api-key': key };
 
-    // The main figure uses both cores, as axum does: two cluster workers, whose shared bucket must
-    // then be in Redis. Beside it, the default deployment: one process, the memory bucket.
-    for (const [name, workers, store] of [
-      ['cluster', 2, 'redis'],
-      ['single', 1, 'memory'],
+    // The default deployment (one process, the memory bucket, the fast lane); the same without the
+    // fast lane; two cluster workers, whose shared bucket must then be in Redis.
+    for (const [name, workers, store, fastLane] of [
+      ['single', 1, 'memory', true],
+      ['node:http only', 1, 'memory', false],
+      ['cluster', 2, 'redis', true],
     ] as const) {
       const port = await freePort();
-      log(`starting the API (${name}): ${workers} worker(s), ${store} rate limits, on port ${port}`);
+      log(
+        `starting the API (${name}): ${workers} worker(s), ${store} rate limits, fast lane ${fastLane ? 'on' : 'off'}, on port ${port}`,
+      );
       const child = spawn(process.execPath, ['--import', 'tsx', API_MAIN], {
         env: {
           ...process.env,
           PORT: String(port),
           WORKERS: String(workers),
           RATE_LIMIT_STORE: store,
+          FAST_LANE: String(fastLane),
           REDIS_URL: redisUrl,
           // High enough never to refuse the benchmark, but every request still takes a token.
           RATE_LIMIT_PER_S: '1000000000',
@@ -253,11 +259,18 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
-      const api: ApiUnderTest = { name, workers, store, process: child, url: `http://127.0.0.1:${port}${PATH}` };
+      const api: ApiUnderTest = {
+        name,
+        workers,
+        store,
+        fastLane,
+        process: child,
+        url: `http://127.0.0.1:${port}${PATH}`,
+      };
       apis.push(api);
       await untilAnswers(api.url, auth, `the API (${name})`, child);
     }
-    const [cluster, single] = apis as [ApiUnderTest, ApiUnderTest];
+    const [single, plainHttp, cluster] = apis as [ApiUnderTest, ApiUnderTest, ApiUnderTest];
     const body = Buffer.from(await (await fetch(single.url, { headers: auth })).arrayBuffer());
     const bodyFile = join(scratch, 'latest.json');
     writeFileSync(bodyFile, body);
@@ -278,6 +291,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       ['axum', axumUrl, {}],
       ['the bare node:http server', floorUrl, {}],
       ['the cluster', cluster.url, auth],
+      ['the API without the fast lane', plainHttp.url, auth],
     ] as const) {
       const other = Buffer.from(await (await fetch(url, { headers })).arrayBuffer());
       if (!other.equals(body)) throw new Error(`${what} must answer the same bytes as the API`);
@@ -294,6 +308,13 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
         url: single.url,
         headers: [`x-api-key: ${key}`],
         pids: [single.process.pid ?? -1],
+        redis: null,
+      },
+      {
+        name: 'node (1 process, memory bucket, node:http only)',
+        url: plainHttp.url,
+        headers: [`x-api-key: ${key}`],
+        pids: [plainHttp.process.pid ?? -1],
         redis: null,
       },
       {
@@ -318,56 +339,70 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
         results[i]?.push(result);
       }
     }
-    const [singleRuns, clusterRuns, axumRuns, floorRuns] = results as [
+    const [singleRuns, plainRuns, clusterRuns, axumRuns, floorRuns] = results as [
+      LoadResult[],
       LoadResult[],
       LoadResult[],
       LoadResult[],
       LoadResult[],
     ];
     const bare = median(floorRuns);
-    const n = median(clusterRuns);
     const one = median(singleRuns);
+    const plain = median(plainRuns);
+    const n = median(clusterRuns);
     const a = median(axumRuns);
-    const ratio = n.rps / a.rps;
+    const ratio = one.rps / a.rps;
     log(
-      `node (2 workers, Redis bucket) ${Math.round(n.rps)} req/s, p99 ${n.p99_ms} ms; axum ${Math.round(a.rps)} req/s: ` +
-        `${round(ratio, 3)}x (targets: 0.8x, p99 <= 5 ms); one process with the memory bucket: ` +
-        `${round(one.rps / a.rps, 3)}x, p99 ${one.p99_ms} ms`,
+      `node (1 process, memory bucket, fast lane) ${Math.round(one.rps)} req/s, p99 ${one.p99_ms} ms; axum ` +
+        `${Math.round(a.rps)} req/s: ${round(ratio, 3)}x (targets: 0.8x, p99 <= 5 ms); without the fast lane ` +
+        `${round(plain.rps / a.rps, 3)}x; 2 workers with the Redis bucket ${round(n.rps / a.rps, 3)}x, p99 ${n.p99_ms} ms`,
     );
     const errors = (runs: LoadResult[]): number => runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
     return {
-      rps: round(n.rps, 0),
-      p50_ms: n.p50_ms,
-      p99_ms: n.p99_ms,
+      rps: round(one.rps, 0),
+      p50_ms: one.p50_ms,
+      p99_ms: one.p99_ms,
       axum_rps: round(a.rps, 0),
       ratio_vs_axum: round(ratio, 3),
-      errors: errors(clusterRuns),
-      targets_met: ratio >= 0.8 && n.p99_ms <= 5,
-      node_workers: cluster.workers,
-      rate_limit_store: cluster.store,
+      errors: errors(singleRuns),
+      targets_met: ratio >= 0.8 && one.p99_ms <= 5,
+      deployment: '1 process, memory token bucket, fast lane on (the default)',
+      cpu_us_per_request: one.server_cpu_us,
       axum_p50_ms: a.p50_ms,
       axum_p99_ms: a.p99_ms,
       axum_errors: errors(axumRuns),
-      single_process_rps: round(one.rps, 0),
-      single_process_p50_ms: one.p50_ms,
-      single_process_p99_ms: one.p99_ms,
-      single_process_ratio_vs_axum: round(one.rps / a.rps, 3),
-      single_process_errors: errors(singleRuns),
-      cpu_us_per_request: n.server_cpu_us,
-      redis_cpu_us_per_request: n.redis_cpu_us ?? null,
-      single_process_cpu_us_per_request: one.server_cpu_us,
       axum_cpu_us_per_request: a.server_cpu_us,
+      node_http_only_rps: round(plain.rps, 0),
+      node_http_only_p50_ms: plain.p50_ms,
+      node_http_only_p99_ms: plain.p99_ms,
+      node_http_only_ratio_vs_axum: round(plain.rps / a.rps, 3),
+      node_http_only_errors: errors(plainRuns),
+      node_http_only_cpu_us_per_request: plain.server_cpu_us,
+      fast_lane_speedup: round(one.rps / plain.rps, 3),
+      cluster_workers: cluster.workers,
+      cluster_rate_limit_store: cluster.store,
+      cluster_rps: round(n.rps, 0),
+      cluster_p50_ms: n.p50_ms,
+      cluster_p99_ms: n.p99_ms,
+      cluster_ratio_vs_axum: round(n.rps / a.rps, 3),
+      cluster_errors: errors(clusterRuns),
+      cluster_cpu_us_per_request: n.server_cpu_us,
+      cluster_redis_cpu_us_per_request: n.redis_cpu_us ?? null,
       node_floor_rps: round(bare.rps, 0),
       node_floor_p99_ms: bare.p99_ms,
       node_floor_cpu_us_per_request: bare.server_cpu_us,
       connections: CONNECTIONS,
       rounds,
       measure_s_per_round: measureS,
-      rounds_rps: clusterRuns.map((r) => round(r.rps, 0)),
-      single_process_rounds_rps: singleRuns.map((r) => round(r.rps, 0)),
+      rounds_rps: singleRuns.map((r) => round(r.rps, 0)),
+      // Each round measures every side once, one after the other: the ratio within a round is the
+      // side-by-side one, the least exposed to drift in the machine's load.
+      rounds_ratio_vs_axum: singleRuns.map((r, i) => round(r.rps / (axumRuns[i]?.rps ?? Number.NaN), 3)),
+      node_http_only_rounds_rps: plainRuns.map((r) => round(r.rps, 0)),
+      cluster_rounds_rps: clusterRuns.map((r) => round(r.rps, 0)),
       axum_rounds_rps: axumRuns.map((r) => round(r.rps, 0)),
       loadgen: 'bench/api/axum loadgen (Rust, 1 thread)',
-      loadgen_cpu_share_node: round(n.cpu_s / n.measured_s, 2),
+      loadgen_cpu_share_node: round(one.cpu_s / one.measured_s, 2),
       loadgen_cpu_share_axum: round(a.cpu_s / a.measured_s, 2),
       load_average_1m: round(loadavg()[0] ?? Number.NaN, 2),
       cores: availableParallelism(),

@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   createElasticClient,
   createKafka,
@@ -14,7 +12,7 @@ import {
 import type { Registry } from 'prom-client';
 import { ApiKeyStore, type KeyLookup } from './adapters/api-key-store.js';
 import { Authenticator } from './adapters/authenticator.js';
-import { createApiServer } from './adapters/http/server.js';
+import { createApiServer, type ApiServer } from './adapters/http/server.js';
 import { joinCluster } from './cluster.js';
 import { KafkaPredictionFeed, type PredictionFeed } from './adapters/prediction-feed.js';
 import { ElasticPredictionStore, type PredictionStore } from './adapters/prediction-store.js';
@@ -105,7 +103,7 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
   if (ownedKeys !== null) readinessChecks.push({ name: 'postgres', check: () => ownedKeys.ping() });
   if (feed !== null) readinessChecks.push({ name: 'kafka', check: () => feed.running() });
 
-  const server: Server = createApiServer({
+  const server: ApiServer = createApiServer({
     cache,
     store,
     auth: new Authenticator(keys, config.KEY_CACHE_TTL_MS, clock),
@@ -117,6 +115,7 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
     log,
     clock,
     readiness: readinessChecks,
+    fastLane: config.FAST_LANE,
   });
 
   const receive = (prediction: Prediction): void => {
@@ -163,13 +162,14 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
       await feed?.start(receive);
       await warm();
       if (feed !== null) later(config.FEED_SETTLE_MS, warm);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.PORT, config.HOST, () => resolve());
-      });
-      port = (server.address() as AddressInfo).port;
+      port = await server.listen(config.PORT, config.HOST);
       log.info(
-        { url: `http://${config.HOST}:${port}`, feed: feed !== null, rateLimitStore: limiter.store },
+        {
+          url: `http://${config.HOST}:${port}`,
+          feed: feed !== null,
+          rateLimitStore: limiter.store,
+          fastLane: config.FAST_LANE,
+        },
         'predictions-api listening',
       );
     },
@@ -177,10 +177,7 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
       stopped = true;
       for (const timer of timers) clearTimeout(timer);
       hub.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await server.close();
       await feed?.stop();
       await limiter.stop();
       await ownedKeys?.close();

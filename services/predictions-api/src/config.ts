@@ -8,6 +8,11 @@ const ConfigSchema = z
     HOST: env.string('127.0.0.1'),
     /** node:cluster worker processes sharing the port (1: no cluster, the process serves itself). */
     WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+    /**
+     * Answer plain GETs on the fast lane (a net server reading strict HTTP/1.1 heads) and hand
+     * every other connection to node:http; false: node:http serves everything.
+     */
+    FAST_LANE: env.bool(true),
     ELASTICSEARCH_URL: env.url('http://127.0.0.1:19200'),
     DATABASE_URL: env.url('postgres://crypto:crypto@127.0.0.1:15432/crypto'),
     /** PostgreSQL schema that holds the api_keys table. */

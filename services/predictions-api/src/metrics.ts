@@ -8,6 +8,10 @@ export interface ApiMetrics {
   feedMessages: Counter;
   /** Rate-limit decisions taken in memory because Redis did not answer, by reason. */
   rateLimitFallbacks: Counter<'reason'>;
+  /** Requests answered by the fast lane (the rest of api_requests_total went through node:http). */
+  fastLaneAnswers: Counter;
+  /** Connections the fast lane handed to node:http (a request it does not read itself). */
+  fastLaneHandoffs: Counter;
   /** 1 while the rate-limit store answers (always, in memory); 0 while Redis does not and limits fall back to memory. */
   rateLimitStoreUp: Gauge;
 }
@@ -67,6 +71,16 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
       name: 'api_rate_limit_fallbacks_total',
       help: 'Rate-limit decisions taken by the per-instance memory bucket because Redis did not answer, by reason (unavailable, timeout, error)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    fastLaneAnswers: new Counter({
+      name: 'api_fast_lane_answers_total',
+      help: 'Requests answered by the fast lane; the others in api_requests_total were answered by node:http',
+      registers: [registry],
+    }),
+    fastLaneHandoffs: new Counter({
+      name: 'api_fast_lane_handoffs_total',
+      help: 'Connections handed from the fast lane to node:http (another method, a body, an upgrade, HTTP/1.0, Connection: close, an event stream, a head split across reads, anything malformed)',
       registers: [registry],
     }),
     rateLimitStoreUp: new Gauge({

@@ -62,14 +62,38 @@ function clip(text: string, max = 160): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;
 }
 
-describe('the API under 10,000+ requests generated from its OpenAPI document', { timeout: 180_000 }, () => {
+/** Headers whose values depend on the moment or the bucket, not on the request: compared by presence. */
+const VOLATILE_HEADERS = new Set(['date', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after']);
+/** Connection management, which differs between the lanes by design (node:http's own choices). */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive']);
+
+/**
+ * An answer as far as the lanes must agree on it: status, body, header names and stable values.
+ * Each API counts its own requests, so /metrics is compared by status and content type only.
+ */
+function comparable(answer: Answer, target: string): string {
+  const ownCounts = target.startsWith('/metrics');
+  const headers = Object.entries(answer.headers)
+    .filter(([name]) => !CONNECTION_HEADERS.has(name))
+    .map(([name, value]) => {
+      const volatile = VOLATILE_HEADERS.has(name) || (ownCounts && name === 'content-length');
+      return `${name}: ${volatile ? '*' : String(value)}`;
+    })
+    .sort();
+  return JSON.stringify({ status: answer.status, headers, body: ownCounts ? '*' : answer.body });
+}
+
+describe('the API under 10,000+ requests generated from its OpenAPI document', { timeout: 240_000 }, () => {
   const stack = testStack();
   const prefix = uniquePrefix('fuzz');
   const schema = schemaFor(prefix);
   const elastic = testElastic();
   const logs: string[] = [];
   const keys = ApiKeyStore.connect(stack.databaseUrl, schema);
+  const registry = new Registry();
   let app: ApiApp;
+  /** The same API with the fast lane off: node:http answers everything. */
+  let plain: ApiApp;
   let key = '';
   let revokedKey = '';
 
@@ -109,21 +133,36 @@ describe('the API under 10,000+ requests generated from its OpenAPI document', {
       RATE_LIMIT_BURST: '1000000',
     });
     const log = pino({ level: 'warn' }, { write: (line: string) => logs.push(line) });
-    app = buildApi(config, { log, registry: new Registry() });
+    // One fixed clock for both, so that answers that read it (a performance window without scored
+    // predictions ends at the clock) are the same from both lanes.
+    const clock = (): number => T0 + 90 * MINUTE;
+    app = buildApi(config, { log, registry, clock });
+    plain = buildApi({ ...config, FAST_LANE: false }, { log, registry: new Registry(), clock });
     await app.start();
+    await plain.start();
   });
 
   after(async () => {
     await app?.stop();
+    await plain?.stop();
     await deleteIndices(elastic, `${prefix}-*`);
     await elastic.close();
     await keys.dropSchema();
     await keys.close();
   });
 
-  it('never answers 5xx, answers every 4xx with a JSON reason, and every valid request as it must', async (t) => {
+  it('never answers 5xx, answers every 4xx with a JSON reason, and every valid request as it must; the fast lane answers as node:http does', async (t) => {
     const base = new URL(app.url);
+    const plainBase = new URL(plain.url);
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    // Other methods, event streams, over-long targets and targets not in origin form (`*`,
+    // `http://…`) go on connections of their own: each hands its keep-alive connection to node:http
+    // for good (fast-lane.ts), and the GETs after it would no longer test the fast lane.
+    const otherAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const laneFor = (c: FuzzCase): Agent =>
+      c.method === 'GET' && c.target.startsWith('/') && !c.target.startsWith('/v1/stream') && c.target.length < 4_000
+        ? agent
+        : otherAgent;
     const auth = { authorization: `Bearer ${key}` };
     const document = (await (await fetch(`${app.url}/openapi.json`)).json()) as Parameters<typeof fuzzRequests>[0];
 
@@ -248,9 +287,16 @@ describe('the API under 10,000+ requests generated from its OpenAPI document', {
           let problem: string | null;
           let status = 'error';
           try {
-            const answer = await probe(agent, base, c, 10_000);
+            const [answer, plainAnswer] = await Promise.all([
+              probe(laneFor(c), base, c, 10_000),
+              probe(laneFor(c), plainBase, c, 10_000),
+            ]);
             status = String(answer.status);
-            problem = check(c, answer);
+            problem = check(c, answer) ?? check(c, plainAnswer);
+            // Event streams are node:http's on both; their heads are compared like any answer.
+            const [fast, slow] = [comparable(answer, c.target), comparable(plainAnswer, c.target)];
+            if (problem === null && fast !== slow)
+              problem = `the lanes differ: ${clip(fast, 400)} vs node:http ${clip(slow, 400)}`;
           } catch (error) {
             problem = `no answer: ${(error as Error).message}`;
           }
@@ -263,6 +309,7 @@ describe('the API under 10,000+ requests generated from its OpenAPI document', {
       }),
     );
     agent.destroy();
+    otherAgent.destroy();
     const seconds = (performance.now() - started) / 1000;
     t.diagnostic(`${cases.length} requests in ${seconds.toFixed(1)} s (seed ${SEED})`);
     t.diagnostic(
@@ -274,6 +321,16 @@ describe('the API under 10,000+ requests generated from its OpenAPI document', {
     // FUZZ_REPORT=<file> keeps every failure (the assertion shows the first 25).
     if (process.env.FUZZ_REPORT !== undefined) writeFileSync(process.env.FUZZ_REPORT, failures.join('\n'));
     assert.deepEqual(failures.slice(0, 25), [], `${failures.length} of ${cases.length} requests answered wrongly`);
+    // Both lanes of the fast-lane API must have been exercised for the comparison to mean anything.
+    const counted = async (name: string): Promise<number> =>
+      (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+    const [laneAnswers, handoffs] = [
+      await counted('api_fast_lane_answers_total'),
+      await counted('api_fast_lane_handoffs_total'),
+    ];
+    t.diagnostic(`fast lane: ${laneAnswers} answers, ${handoffs} connections handed to node:http`);
+    assert.ok(laneAnswers > REQUESTS / 2, `the fast lane must answer most requests (answered ${laneAnswers})`);
+    assert.ok(handoffs > 100, `the fast lane must hand the others to node:http (handed off ${handoffs})`);
     assert.ok(
       (tally.get('valid → 200') ?? 0) > REQUESTS / 10 && [...tally.keys()].some((label) => label.endsWith('→ 400')),
       'the run must have included many valid requests and refused ones',

@@ -1,0 +1,210 @@
+import { STATUS_CODES, type Server as HttpServer } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Counter } from 'prom-client';
+import { readRequestHead } from './request-head.js';
+import type { Answer, ApiRoutes, BodyAnswer } from './routes.js';
+
+export interface FastLaneOptions {
+  /** An idle connection is closed after this long (node:http's keepAliveTimeout, for the same behaviour). */
+  keepAliveTimeoutMs: number;
+  counters: { answers: Counter; handoffs: Counter };
+}
+
+export interface FastLane {
+  /** The listening side: it accepts every connection. */
+  readonly server: Server;
+  /** Closes the connections that wait for no answer; the others close once answered. */
+  closeIdle(): void;
+  destroyAll(): void;
+}
+
+/** The Date header's value, rebuilt at most once a second. */
+class DateHeader {
+  private second = -1;
+  private text = '';
+
+  value(): string {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.text = new Date(now).toUTCString();
+    }
+    return this.text;
+  }
+}
+
+/**
+ * The API's hot path without node:http's per-request machinery (IncomingMessage and
+ * ServerResponse objects, header normalisation, the generic writer): a plain net server that reads
+ * complete, strictly well-formed GET heads (request-head.ts), asks the route table for the answer,
+ * and writes it with one write. Answers go out in request order; a request whose answer must be
+ * waited for (a key not yet remembered, the Redis bucket, Elasticsearch) pauses the connection until
+ * it is written.
+ *
+ * Everything else (another method, a body, an upgrade, HTTP/1.0, `Connection: close`, an event
+ * stream, a head split across reads, anything malformed) hands the connection to node:http, with the
+ * bytes not yet answered put back in front of it; node:http serves the connection from then on,
+ * with its own parser, limits and timeouts. Requests the lane answers never reach node:http, and
+ * the lane never has to refuse a request itself.
+ */
+export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options: FastLaneOptions): FastLane {
+  const date = new DateHeader();
+  const keepAlive = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(options.keepAliveTimeoutMs / 1000)}\r\n`;
+  const connections = new Set<Connection>();
+  let closing = false;
+  // Idle connections are found by a sweep rather than a timer per socket: socket.setTimeout
+  // re-arms a timer on every read and write, which measured ~0.4 µs of the ~5 µs of JavaScript
+  // per request. The sweep closes a connection idle for between one and 1.25 timeouts.
+  const sweepEveryMs = Math.max(25, Math.min(1_000, options.keepAliveTimeoutMs / 4));
+  const sweeper = setInterval(() => {
+    const idleSince = Date.now() - options.keepAliveTimeoutMs;
+    for (const connection of connections) connection.closeIfIdleSince(idleSince);
+  }, sweepEveryMs);
+  sweeper.unref();
+
+  class Connection {
+    private pending: Buffer | null = null;
+    private waiting = false;
+    private ended = false;
+    /** When the client last sent something, or an awaited answer was written (epoch ms). */
+    private lastActive = Date.now();
+    /** Handed to node:http, or closed: this lane no longer reads or writes the connection. */
+    private done = false;
+
+    constructor(private readonly socket: Socket) {
+      socket.setNoDelay(true);
+      socket.on('data', this.onData);
+      socket.on('end', this.onEnd);
+      socket.on('error', this.onError);
+      socket.on('close', this.onClose);
+    }
+
+    get idle(): boolean {
+      return !this.waiting;
+    }
+
+    destroy(): void {
+      this.socket.destroy();
+    }
+
+    /** Closes the connection when it waits for no answer and nothing happened on it since `time`. */
+    closeIfIdleSince(time: number): void {
+      if (!this.waiting && this.lastActive < time) this.socket.destroy();
+    }
+
+    private readonly onData = (chunk: Buffer): void => {
+      this.lastActive = Date.now();
+      this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+      if (!this.waiting) this.serve();
+    };
+
+    /** Answers every complete request at the front of what was read, in order. */
+    private serve(): void {
+      while (this.pending !== null && !this.done) {
+        const read = readRequestHead(this.pending);
+        if (read === null || routes.streams(read.head.path)) {
+          this.handOff();
+          return;
+        }
+        this.pending = read.length === this.pending.length ? null : this.pending.subarray(read.length);
+        const outcome = routes.answer(read.head);
+        if (outcome instanceof Promise) {
+          this.waiting = true;
+          this.socket.pause();
+          void outcome.then((answer) => {
+            this.waiting = false;
+            this.lastActive = Date.now();
+            this.write(answer);
+            if (this.done) return;
+            this.socket.resume();
+            this.serve();
+          });
+          return;
+        }
+        this.write(outcome);
+      }
+      if ((closing || this.ended) && !this.done) this.socket.end();
+    }
+
+    private write(answer: Answer): void {
+      // Stream routes are handed off before they are answered; a body is all this lane writes.
+      const { status, headers, type, body } = answer as BodyAnswer;
+      if (this.done) return;
+      options.counters.answers.inc();
+      const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      let head =
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${type}\r\n` +
+        `content-length: ${length}\r\ndate: ${date.value()}\r\n${keepAlive}`;
+      // Header values come from the route table, never from a request, so they need no escaping.
+      for (const name in headers) {
+        const value = headers[name];
+        if (value !== undefined) head += `${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}\r\n`;
+      }
+      // One write of one string: a single send, measurably cheaper than a corked head + body writev.
+      // A Buffer body is UTF-8 already; through latin1 its bytes pass unchanged.
+      if (typeof body === 'string') this.socket.write(`${head}\r\n${body}`, 'utf8');
+      else this.socket.write(`${head}\r\n${body.toString('latin1')}`, 'latin1');
+    }
+
+    /** From now on node:http serves this connection, starting with the bytes not yet answered. */
+    private handOff(): void {
+      options.counters.handoffs.inc();
+      this.leave();
+      this.socket.pause();
+      if (this.pending !== null) this.socket.unshift(this.pending);
+      this.pending = null;
+      fallback.emit('connection', this.socket);
+      this.socket.resume();
+    }
+
+    private leave(): void {
+      this.done = true;
+      connections.delete(this);
+      this.socket.off('data', this.onData);
+      this.socket.off('end', this.onEnd);
+      this.socket.off('error', this.onError);
+      this.socket.off('close', this.onClose);
+    }
+
+    /**
+     * The client is done sending. 'end' comes only once every byte was read, and a paused
+     * connection reads none, so no request waits here: what was complete was answered, what was
+     * not went to node:http.
+     */
+    private readonly onEnd = (): void => {
+      this.ended = true;
+      if (!this.waiting) this.socket.end();
+    };
+
+    private readonly onError = (): void => {
+      // A reset or broken pipe from the client: nothing to answer; 'close' follows.
+      this.socket.destroy();
+    };
+
+    private readonly onClose = (): void => {
+      this.leave();
+    };
+  }
+
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    connections.add(new Connection(socket));
+  });
+
+  return {
+    server,
+    closeIdle() {
+      closing = true;
+      clearInterval(sweeper);
+      for (const connection of connections) if (connection.idle) connection.destroy();
+    },
+    destroyAll() {
+      clearInterval(sweeper);
+      for (const connection of connections) connection.destroy();
+    },
+  };
+}

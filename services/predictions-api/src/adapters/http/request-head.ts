@@ -1,0 +1,105 @@
+/**
+ * What the API needs of a request, whichever transport read it: node:http's parser, or the fast
+ * lane's strict reader below.
+ */
+export interface RequestHead {
+  method: string;
+  path: string;
+  /** The query string without its `?` ('' when none). */
+  search: string;
+  host: string | undefined;
+  /** HTTP/1.1 (a Host header is then required); false for HTTP/1.0. */
+  http11: boolean;
+  authorization: string | undefined;
+  apiKey: string | string[] | undefined;
+}
+
+/** A request head read off the front of a buffer, and how many bytes it took. */
+export interface ReadHead {
+  head: RequestHead;
+  length: number;
+}
+
+/**
+ * The longest head the fast lane reads itself; anything longer goes to node:http, which enforces
+ * its own 16 KiB limit with a 431.
+ */
+export const MAX_FAST_HEAD_BYTES = 8 * 1024;
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const REQUEST_LINE = /^GET (\/[\x21-\x7e]*) HTTP\/1\.1$/;
+/** RFC 9110 token characters: a field name. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * Visible ASCII, space and tab: a field value without obs-text (bytes ≥ 0x80 are left to Node).
+ * With the patterns above, this also refuses a bare CR or LF anywhere in the head.
+ */
+const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
+
+/** Fields that change how the connection or the message is read: such requests are node:http's. */
+const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer']);
+
+/**
+ * Reads one complete HTTP/1.1 GET head from the front of `bytes`, or null when the request is not
+ * one the fast lane should answer itself: not a GET, not HTTP/1.1, a head still incomplete or
+ * longer than MAX_FAST_HEAD_BYTES, a body or upgrade announced, `Connection` other than keep-alive,
+ * a repeated Host / Authorization / X-API-Key / Connection, a fragment in the target, any byte
+ * outside printable ASCII, obsolete line folding, a bare CR or LF. Null is never an error: the
+ * connection is handed to node:http, whose parser answers it (400, 405, 431, …) as it would any.
+ * So this reader only ever has to be right about what it accepts.
+ */
+export function readRequestHead(bytes: Buffer): ReadHead | null {
+  const end = bytes.indexOf(HEAD_END, 0, 'latin1');
+  if (end < 0 || end > MAX_FAST_HEAD_BYTES) return null;
+  const text = bytes.toString('latin1', 0, end);
+  let lineEnd = text.indexOf('\r\n');
+  if (lineEnd < 0) lineEnd = text.length;
+  const requestLine = REQUEST_LINE.exec(text.slice(0, lineEnd));
+  const target = requestLine?.[1];
+  if (target === undefined || target.includes('#')) return null;
+  const mark = target.indexOf('?');
+  const head: RequestHead = {
+    method: 'GET',
+    path: mark < 0 ? target : target.slice(0, mark),
+    search: mark < 0 ? '' : target.slice(mark + 1),
+    host: undefined,
+    http11: true,
+    authorization: undefined,
+    apiKey: undefined,
+  };
+  let connection: string | undefined;
+  let start = lineEnd + 2;
+  while (start < text.length) {
+    let next = text.indexOf('\r\n', start);
+    if (next < 0) next = text.length;
+    const line = text.slice(start, next);
+    start = next + 2;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return null;
+    const name = line.slice(0, colon);
+    const raw = line.slice(colon + 1);
+    if (!FIELD_NAME.test(name) || !FIELD_VALUE.test(raw)) return null;
+    const value = raw.replace(/^[\t ]+|[\t ]+$/g, '');
+    switch (name.toLowerCase()) {
+      case 'host':
+        if (head.host !== undefined) return null;
+        head.host = value;
+        break;
+      case 'authorization':
+        if (head.authorization !== undefined) return null;
+        head.authorization = value;
+        break;
+      case 'x-api-key':
+        if (head.apiKey !== undefined) return null;
+        head.apiKey = value;
+        break;
+      case 'connection':
+        if (connection !== undefined || value.toLowerCase() !== 'keep-alive') return null;
+        connection = value;
+        break;
+      default:
+        if (FRAMING_FIELDS.has(name.toLowerCase())) return null;
+    }
+  }
+  return { head, length: end + HEAD_END.length };
+}
