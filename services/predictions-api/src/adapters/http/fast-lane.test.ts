@@ -17,6 +17,7 @@ function echoRoutes(): ApiRoutes & { seen: string[] } {
       const answer = bodyAnswer(200, `fast ${request.path}${request.search === '' ? '' : `?${request.search}`}`, {
         'x-key': request.apiKey ?? '-',
       });
+      if (request.path === '/big') return bodyAnswer(200, Buffer.alloc(64 * 1024, 'b'));
       const ms = /^ms=(\d+)$/.exec(request.search)?.[1];
       if (request.path === '/slow' && ms !== undefined)
         return new Promise((resolve) => setTimeout(() => resolve(answer), Number(ms)));
@@ -158,6 +159,29 @@ describe('the fast lane', () => {
       assert.equal(await count(h.counters.answers), 0);
     });
   }
+
+  it('reads no more requests from a client that does not read its answers, until it does', async () => {
+    const requests = 400; // 400 answers of 64 KiB: far more than the sockets' buffers hold
+    const socket = connect(h.port, '127.0.0.1');
+    socket.pause();
+    socket.write(get('/big').repeat(requests));
+    await new Promise((r) => setTimeout(r, 300));
+    const answeredWhilePaused = h.routes.seen.length;
+    assert.ok(
+      answeredWhilePaused < requests / 2,
+      `the lane must stop reading while its answers are not read (${answeredWhilePaused} of ${requests} answered)`,
+    );
+    let received = 0;
+    await new Promise<void>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (h.routes.seen.length === requests && received >= requests * 64 * 1024) resolve();
+      });
+      socket.resume();
+    });
+    socket.destroy();
+    assert.equal(h.routes.seen.length, requests, 'every request is answered once the client reads');
+  });
 
   it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
     const started = performance.now();

@@ -40,7 +40,7 @@ class DateHeader {
  * complete, strictly well-formed GET heads (request-head.ts), asks the route table for the answer,
  * and writes it with one write. Answers go out in request order; a request whose answer must be
  * waited for (a key not yet remembered, the Redis bucket, Elasticsearch) pauses the connection until
- * it is written.
+ * it is written, and so does a client that does not read its answers (until they drain).
  *
  * Everything else (another method, a body, an upgrade, HTTP/1.0, `Connection: close`, an event
  * stream, a head split across reads, anything malformed) hands the connection to node:http, with the
@@ -110,22 +110,42 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
         this.pending = read.length === this.pending.length ? null : this.pending.subarray(read.length);
         const outcome = routes.answer(read.head);
         if (outcome instanceof Promise) {
-          this.waiting = true;
-          this.socket.pause();
+          this.hold();
           void outcome.then((answer) => {
-            this.waiting = false;
-            this.lastActive = Date.now();
             this.write(answer);
-            if (this.done) return;
-            this.socket.resume();
-            this.serve();
+            this.proceed();
           });
           return;
         }
         this.write(outcome);
+        if (this.socket.writableNeedDrain) {
+          // A client that sends faster than it reads: read no more until it has caught up.
+          this.hold();
+          this.socket.once('drain', this.proceed);
+          return;
+        }
       }
       if ((closing || this.ended) && !this.done) this.socket.end();
     }
+
+    /** Reads nothing more until proceed(): an answer is awaited or the client reads too slowly. */
+    private hold(): void {
+      this.waiting = true;
+      this.socket.pause();
+    }
+
+    /** Goes on reading once what was written has room in the socket's buffer. */
+    private readonly proceed = (): void => {
+      if (this.done) return;
+      if (this.socket.writableNeedDrain) {
+        this.socket.once('drain', this.proceed);
+        return;
+      }
+      this.waiting = false;
+      this.lastActive = Date.now();
+      this.socket.resume();
+      this.serve();
+    };
 
     private write(answer: Answer): void {
       // Stream routes are handed off before they are answered; a body is all this lane writes.
