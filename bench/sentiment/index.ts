@@ -12,6 +12,7 @@ import {
   type EvaluationRow,
 } from '../../services/sentiment-extractor/src/adapters/evaluation.js';
 import { DATASET_NAMES } from '../../services/sentiment-extractor/src/adapters/labelled-sets.js';
+import { loadSentimentHead } from '../../services/sentiment-extractor/src/adapters/scoring/classifier-scorer.js';
 import { loadServiceConfig } from '../../services/sentiment-extractor/src/config.js';
 
 /** Test examples per dataset: every one for the fast methods, a fixed sample for LLMs. */
@@ -83,6 +84,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     };
   }
   const trainedOn = rows.find((row) => row.trainedOn !== undefined)?.trainedOn;
+  const head = await loadSentimentHead(config.modelPaths.head).catch(() => undefined);
   const splits = Object.fromEntries(
     evaluation.rows
       .filter((row) => row.backend === 'lexicon' || row.backend === 'vader')
@@ -104,7 +106,11 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       learned_methods: {
         classifier: {
           trained_on: trainedOn ?? 'head file unreadable',
-          note: 'trained on the training sides only; the test sides above are never seen in training or model selection',
+          head: head?.kind ?? null,
+          embedders: head?.embedders ?? null,
+          selected_by: head?.options.selectedBy ?? null,
+          validation_macro_f1: head?.options.validationMacroF1PerSet ?? null,
+          note: 'trained on the training sides only; the test sides above are never seen in training or model selection. The sentence encoders (all-mpnet-base-v2, all-MiniLM-L6-v2) are the public sentence-transformers models, whose model cards list none of the three labelled sets among their training data; neither was fine-tuned here',
         },
       },
     },

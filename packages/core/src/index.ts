@@ -11,3 +11,4 @@ export * from './local-stack.js';
 export * from './run-service.js';
 export * from './duration.js';
 export * from './http-query.js';
+export * from './random.js';

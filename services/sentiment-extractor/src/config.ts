@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { commonConfigShape, env, loadConfig } from '@crypto-predict/core';
 import { DEFAULT_DATABASE_URL, sentimentSettingsProblems } from '@crypto-predict/feature-store';
 import { z } from 'zod';
+import { EMBEDDER_NAMES, EMBEDDERS, type EmbedderName } from './domain/embedders.js';
 
 const SERVICE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** shared/data sits beside the repository. */
@@ -126,8 +127,16 @@ export const ConfigSchema = z
     },
     modelPaths: {
       llm: join(config.MODELS_DIR, config.LLM_MODEL_FILE),
-      embedderOnnx: join(config.MODELS_DIR, 'all-minilm-l6-v2.onnx'),
-      embedderVocab: join(config.MODELS_DIR, 'all-minilm-l6-v2.vocab.txt'),
+      /** Every known sentence encoder's files; a head names the ones it reads. */
+      embedders: Object.fromEntries(
+        EMBEDDER_NAMES.map((name) => [
+          name,
+          {
+            onnx: join(config.MODELS_DIR, `${EMBEDDERS[name].file}.onnx`),
+            vocab: join(config.MODELS_DIR, `${EMBEDDERS[name].file}.vocab.txt`),
+          },
+        ]),
+      ) as Record<EmbedderName, { onnx: string; vocab: string }>,
       head: join(config.MODELS_DIR, config.SENTIMENT_HEAD_FILE),
     },
   }));

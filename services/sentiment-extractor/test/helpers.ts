@@ -1,9 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createKafka, parseMessage, topicName, type Kafka, type TopicSpec } from '@crypto-predict/core';
 import type { z } from 'zod';
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
 export const DATA_DIR = process.env.DATA_DIR ?? new URL('../../../../shared/data', import.meta.url).pathname;
+
+/** Whether scripts/fetch-model.sh has put the classifier's head and every encoder in models/. */
+export function classifierModelsPresent(paths: {
+  head: string;
+  embedders: Record<string, { onnx: string; vocab: string }>;
+}): boolean {
+  return (
+    existsSync(paths.head) &&
+    Object.values(paths.embedders).every((files) => existsSync(files.onnx) && existsSync(files.vocab))
+  );
+}
 
 export function uniquePrefix(): string {
   return `t-${randomUUID().slice(0, 8)}`;

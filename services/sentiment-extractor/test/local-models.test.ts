@@ -6,17 +6,18 @@ import { systemClock } from '../src/adapters/clock.js';
 import { buildScorer } from '../src/adapters/scoring/build-scorer.js';
 import { loadServiceConfig } from '../src/config.js';
 import { CoinDetector } from '../src/domain/coins.js';
+import { classifierModelsPresent } from './helpers.js';
 
 // The real local models, when scripts/fetch-model.sh has put them in models/. Each runs on two or
 // three items only; the evaluation CLI is where they are measured at scale.
 const config = loadServiceConfig({ LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '60000', LLM_RETRIES: '0' });
 const log = createLogger('test', 'silent');
 const detector = new CoinDetector();
-const hasClassifier = existsSync(config.modelPaths.embedderOnnx) && existsSync(config.modelPaths.head);
+const hasClassifier = classifierModelsPresent(config.modelPaths);
 const hasLlm = existsSync(config.modelPaths.llm);
 
 describe('local models', () => {
-  it('the MiniLM classifier reads clear headlines the right way', async () => {
+  it('the classifier (all-mpnet-base-v2 + all-MiniLM-L6-v2 + n-grams) reads clear headlines the right way', async () => {
     assert.ok(
       hasClassifier,
       'the classifier models are missing: run services/sentiment-extractor/scripts/fetch-model.sh',
@@ -28,7 +29,7 @@ describe('local models', () => {
         { title: 'Exchange hacked, hackers steal $200 million in Ether', coins: ['ETH'] },
       ]);
       assert.equal(scored?.[0]?.method, 'classifier');
-      assert.match(scored?.[0]?.model ?? '', /^all-MiniLM-L6-v2\+/);
+      assert.match(scored?.[0]?.model ?? '', /^all-mpnet-base-v2\+all-MiniLM-L6-v2\+lexicon\+ngram-softmax-head@/);
       assert.equal(scored?.[0]?.coins[0]?.label, 'bullish', 'a record high is bullish');
       assert.equal(scored?.[1]?.coins[0]?.label, 'bearish', 'a hack is bearish');
     } finally {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -17,11 +16,11 @@ import { buildApp } from '../src/app.js';
 import { loadServiceConfig } from '../src/config.js';
 import { coinsOfItem, CoinDetector } from '../src/domain/coins.js';
 import { replayItems } from '../src/domain/replay-plan.js';
-import { DATA_DIR, KAFKA_BROKERS, readTopic, testKafka, uniquePrefix } from './helpers.js';
+import { classifierModelsPresent, DATA_DIR, KAFKA_BROKERS, readTopic, testKafka, uniquePrefix } from './helpers.js';
 
 const NEWS_FILE = join(DATA_DIR, 'news/cryptopanic_2025-11-14_2025-11-17.csv.gz');
 const defaults = loadServiceConfig({});
-const hasClassifier = existsSync(defaults.modelPaths.embedderOnnx) && existsSync(defaults.modelPaths.head);
+const hasClassifier = classifierModelsPresent(defaults.modelPaths);
 const REPLAY_FROM = '2025-11-16T08:00:00Z';
 const REPLAY_TO = '2025-11-16T11:00:00Z';
 
@@ -73,7 +72,7 @@ describe('replay of the recorded CryptoPanic file through Kafka', () => {
       assert.equal(sentiment.messages.length, expectedMessages, 'one Sentiment per (item, coin)');
       for (const message of sentiment.messages) {
         assert.equal(message.method, 'classifier', 'messages say the trained classifier scored them');
-        assert.match(message.model, /^all-MiniLM-L6-v2\+/);
+        assert.match(message.model, /^all-mpnet-base-v2\+all-MiniLM-L6-v2\+lexicon\+ngram-softmax-head@/);
       }
     } finally {
       await app.stop();

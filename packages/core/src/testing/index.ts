@@ -8,7 +8,7 @@ import { stackEnv, type StackEnv } from '../local-stack.js';
 
 export { FakeMlflow } from './fake-mlflow.js';
 export { MlflowAdmin } from './mlflow-admin.js';
-export { seededNormal, seededRandom } from './random.js';
+export { seededNormal, seededRandom } from '../random.js';
 
 /** The local stack's servers, for tests (see stackEnv). */
 export type TestStack = StackEnv;

@@ -1,6 +1,9 @@
 import { LexiconAnalyser } from './lexicon-scorer.js';
 import type { SentimentHead } from './sentiment-head.js';
 
+/** How many numbers lexiconFeatures appends to the embedding. */
+export const LEXICON_FEATURES = 3;
+
 /**
  * The lexicon's view of a text as three numbers for the classifier: the crypto-extended score,
  * plain VADER, and their difference (what the crypto terms added).
@@ -19,7 +22,7 @@ export function headInput(
   text: string,
 ): Float32Array {
   if (kind === 'embedding') return embedding;
-  const input = new Float32Array(embedding.length + 3);
+  const input = new Float32Array(embedding.length + LEXICON_FEATURES);
   input.set(embedding);
   input.set(lexiconFeatures(analyser, text), embedding.length);
   return input;

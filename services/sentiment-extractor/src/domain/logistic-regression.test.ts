@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classificationReport } from './classification-metrics.js';
-import { balancedClassWeights, mulberry32, predictProbabilities, trainSoftmax } from './logistic-regression.js';
+import { balancedClassWeights, predictProbabilities, trainSoftmax } from './logistic-regression.js';
+import { seededRandom } from '@crypto-predict/core';
 
 describe('softmax regression', () => {
   it('learns three separable clusters', () => {
-    const random = mulberry32(3);
+    const random = seededRandom(3);
     const centres = [
       [1, 0],
       [0, 1],

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mulberry32 } from './logistic-regression.js';
+import { seededRandom } from '@crypto-predict/core';
 import { mlpProbabilities, trainMlp } from './mlp.js';
 
 describe('MLP head', () => {
   it('learns XOR, which no linear head can', () => {
-    const random = mulberry32(5);
+    const random = seededRandom(5);
     const features: number[][] = [];
     const labels: number[] = [];
     for (let i = 0; i < 400; i += 1) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EMBEDDER_NAMES } from './embedders.js';
 import { predictProbabilities } from './logistic-regression.js';
 import { mlpProbabilities } from './mlp.js';
 import { ngramProbabilities } from './ngram-softmax.js';
@@ -15,9 +16,12 @@ export const SentimentHead = z.object({
    * ngram-softmax-head: logistic regression on the input and the text's word n-grams.
    */
   kind: z.enum(['softmax-head', 'mlp-head', 'ngram-softmax-head']),
-  version: z.literal(1),
+  version: z.literal(2),
+  /** The sentence encoders whose embeddings the head reads, side by side in this order. */
+  embedders: z.array(z.enum(EMBEDDER_NAMES)).min(1),
+  /** Their names joined by '+': part of the model name in every Sentiment. */
   embedder: z.string(),
-  /** What the head reads: the embedding alone, or with the three lexicon scores appended. */
+  /** What the head reads: the embedding(s) alone, or with the three lexicon scores appended. */
   features: z.enum(['embedding', 'embedding+lexicon']),
   dimensions: z.number().int().positive(),
   labels: z.array(z.enum(SENTIMENT_LABELS)).length(3),

@@ -41,4 +41,23 @@ describe('WordPiece tokenizer (BERT uncased)', () => {
     assert.deepEqual(tokenizer.encode('Bitcoin hits record high!', 64), [2, 4, 5, 6, 7, 8, 3]);
     assert.deepEqual(tokenizer.encode('Bitcoin hits record high!', 4), [2, 4, 5, 3], 'truncated, [SEP] kept');
   });
+
+  it("uses the vocabulary's own special tokens (MPNet: <s> … </s>, [UNK])", () => {
+    const mpnet = WordPieceTokenizer.fromVocabText(
+      ['<s>', '<pad>', '</s>', '[UNK]', 'bitcoin', 'hits', ''].join('\n'),
+      {
+        cls: '<s>',
+        sep: '</s>',
+        pad: '<pad>',
+        unk: '[UNK]',
+      },
+    );
+    assert.deepEqual(mpnet.encode('Bitcoin hits zzz', 64), [0, 4, 5, 3, 2]);
+    assert.equal(mpnet.padId, 1);
+    assert.throws(
+      () => WordPieceTokenizer.fromVocabText('<s>\n</s>\n'),
+      /lacks \[CLS\]/,
+      'BERT tokens required by default',
+    );
+  });
 });

@@ -1,7 +1,18 @@
+/** The names of a vocabulary's special tokens: BERT's, or MPNet's `<s>` … `</s>`. */
+export interface SpecialTokens {
+  cls: string;
+  sep: string;
+  pad: string;
+  unk: string;
+}
+
+export const BERT_SPECIAL_TOKENS: SpecialTokens = { cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]' };
+
 /**
- * BERT's uncased WordPiece tokenizer (the one all-MiniLM-L6-v2 was trained with): clean the
- * text, lower-case and strip accents, split on whitespace and punctuation, then split each word
- * greedily into the longest vocabulary pieces, continuation pieces prefixed with `##`.
+ * BERT's uncased WordPiece tokenizer (the one all-MiniLM-L6-v2 and all-mpnet-base-v2 were trained
+ * with): clean the text, lower-case and strip accents, split on whitespace and punctuation, then
+ * split each word greedily into the longest vocabulary pieces, continuation pieces prefixed with
+ * `##`.
  */
 export class WordPieceTokenizer {
   private readonly ids: Map<string, number>;
@@ -10,19 +21,25 @@ export class WordPieceTokenizer {
   readonly padId: number;
   readonly unkId: number;
 
-  constructor(vocab: readonly string[]) {
+  constructor(
+    vocab: readonly string[],
+    private readonly special: SpecialTokens = BERT_SPECIAL_TOKENS,
+  ) {
     this.ids = new Map(vocab.map((token, index) => [token, index]));
-    this.clsId = this.required('[CLS]');
-    this.sepId = this.required('[SEP]');
-    this.padId = this.required('[PAD]');
-    this.unkId = this.required('[UNK]');
+    this.clsId = this.required(special.cls);
+    this.sepId = this.required(special.sep);
+    this.padId = this.required(special.pad);
+    this.unkId = this.required(special.unk);
   }
 
   /** Vocabulary file text (one token a line) → tokenizer. */
-  static fromVocabText(text: string): WordPieceTokenizer {
+  static fromVocabText(text: string, special: SpecialTokens = BERT_SPECIAL_TOKENS): WordPieceTokenizer {
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    return new WordPieceTokenizer(lines.map((line) => line.replace(/\r$/, '')));
+    return new WordPieceTokenizer(
+      lines.map((line) => line.replace(/\r$/, '')),
+      special,
+    );
   }
 
   /** Word pieces of a text, without [CLS]/[SEP]. */
@@ -32,7 +49,7 @@ export class WordPieceTokenizer {
     return pieces;
   }
 
-  /** Ids with [CLS] … [SEP], truncated to `maxLength` ids in all. */
+  /** Ids with [CLS] … [SEP] (or the vocabulary's own), truncated to `maxLength` ids in all. */
   encode(text: string, maxLength: number): number[] {
     const ids = this.tokenize(text)
       .slice(0, maxLength - 2)
@@ -41,7 +58,7 @@ export class WordPieceTokenizer {
   }
 
   private wordPieces(word: string): string[] {
-    if (word.length > 100) return ['[UNK]'];
+    if (word.length > 100) return [this.special.unk];
     const pieces: string[] = [];
     let start = 0;
     const chars = [...word];
@@ -56,7 +73,7 @@ export class WordPieceTokenizer {
         }
         end -= 1;
       }
-      if (found === undefined) return ['[UNK]'];
+      if (found === undefined) return [this.special.unk];
       pieces.push(found);
       start = end;
     }

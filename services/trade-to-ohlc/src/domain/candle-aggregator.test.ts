@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Candle, type Trade } from '@crypto-predict/core';
+import { Candle, seededRandom, type Trade } from '@crypto-predict/core';
 import {
   assertCandleEqual,
   referenceMinuteCandles,
   referenceRollup,
-  seededRandom,
   trade,
 } from '../test-support/reference-candles.js';
 import { CandleAggregator, DEFAULT_AGGREGATOR_OPTIONS, type AggregatorOptions } from './candle-aggregator.js';

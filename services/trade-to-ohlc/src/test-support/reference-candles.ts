@@ -126,18 +126,6 @@ export function assertCandleEqual(actual: Candle, expected: Candle, relative = 1
   );
 }
 
-/** A small seeded generator (mulberry32), so randomised tests replay the same cases. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function trade(
   time: number,
   price: number,

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { contentHash } from '../../domain/news-identity.js';
-import type { MiniLmEmbedder } from './minilm-embedder.js';
+import type { TextEmbedder } from './sentence-embedder.js';
 
 /**
  * Embeddings of the labelled sets, kept on disk between training runs (they take minutes on a
@@ -25,7 +25,7 @@ export class EmbeddingCache {
     index.keys.forEach((key, i) => this.vectors.set(key, data.slice(i * dimensions, (i + 1) * dimensions)));
   }
 
-  async embed(embedder: MiniLmEmbedder, texts: readonly string[]): Promise<Float32Array[]> {
+  async embed(embedder: TextEmbedder, texts: readonly string[]): Promise<Float32Array[]> {
     const keys = texts.map((text) => contentHash(text));
     const missing = [...new Set(texts.filter((_, i) => !this.vectors.has(keys[i] ?? '')))];
     if (missing.length > 0) {

@@ -1,8 +1,9 @@
-import type { Logger } from '@crypto-predict/core';
+import { AppError, type Logger } from '@crypto-predict/core';
 import type { Config } from '../../config.js';
 import type { CoinDetector } from '../../domain/coins.js';
+import { LEXICON_FEATURES } from '../../domain/head-features.js';
 import type { Clock } from '../clock.js';
-import { MiniLmEmbedder } from '../embedding/minilm-embedder.js';
+import { loadEmbedder } from '../embedding/concatenated-embedder.js';
 import type { SentimentMetrics } from '../metrics.js';
 import { ClassifierScorer, loadSentimentHead } from './classifier-scorer.js';
 import { GuardedLlmScorer } from './guarded-llm-scorer.js';
@@ -28,16 +29,17 @@ export async function buildScorer(name: ScorerName, config: Config, deps: Scorer
   const lexicon = new LexiconNewsScorer(deps.detector);
   if (name === 'lexicon') return lexicon;
   if (name === 'classifier') {
-    const [embedder, head] = await Promise.all([
-      MiniLmEmbedder.load({
-        onnxPath: config.modelPaths.embedderOnnx,
-        vocabPath: config.modelPaths.embedderVocab,
-        maxTokens: 128,
-        threads: config.EMBEDDER_THREADS,
-        batchSize: 32,
-      }),
-      loadSentimentHead(config.modelPaths.head),
-    ]);
+    const head = await loadSentimentHead(config.modelPaths.head);
+    const embedder = await loadEmbedder(head.embedders, config.modelPaths.embedders, config.EMBEDDER_THREADS);
+    const expected = embedder.dimensions + (head.features === 'embedding+lexicon' ? LEXICON_FEATURES : 0);
+    if (head.dimensions !== expected) {
+      await embedder.close();
+      throw new AppError(
+        'MODEL_UNAVAILABLE',
+        `${config.modelPaths.head} reads ${head.dimensions} inputs but ${embedder.name} (+ lexicon) gives ${expected}; rerun services/sentiment-extractor/scripts/fetch-model.sh classifier`,
+        { retryable: false },
+      );
+    }
     return new ClassifierScorer(embedder, head, deps.detector, lexicon, {
       log: deps.log,
       ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),

@@ -7,7 +7,7 @@ import { headInput } from '../../domain/head-features.js';
 import { LexiconAnalyser } from '../../domain/lexicon-scorer.js';
 import { predictWithHead, SentimentHead } from '../../domain/sentiment-head.js';
 import type { CoinSentiment, ScoredItem, ScoringInput } from '../../domain/sentiment.js';
-import type { MiniLmEmbedder } from '../embedding/minilm-embedder.js';
+import type { TextEmbedder } from '../embedding/sentence-embedder.js';
 import type { SentimentMetrics } from '../metrics.js';
 import type { LexiconNewsScorer } from './lexicon-news-scorer.js';
 import type { NewsScorer } from './news-scorer.js';
@@ -25,14 +25,19 @@ export async function loadSentimentHead(path: string): Promise<SentimentHead> {
   }
   const parsed = SentimentHead.safeParse(JSON.parse(text));
   if (!parsed.success)
-    throw new AppError('MODEL_UNAVAILABLE', `${path} is not a sentiment head: ${parsed.error.message}`, {
-      retryable: false,
-    });
+    throw new AppError(
+      'MODEL_UNAVAILABLE',
+      `${path} is not a sentiment head of this version (rerun services/sentiment-extractor/scripts/fetch-model.sh classifier): ${parsed.error.message}`,
+      {
+        retryable: false,
+      },
+    );
   return parsed.data;
 }
 
 /**
- * all-MiniLM-L6-v2 embeddings of the text about each coin → the trained softmax head. Batches
+ * Sentence embeddings (the encoders the head names) of the text about each coin → the trained
+ * head. Batches
  * every coin text of every item of a Kafka batch into one embedding run. If the embedder fails,
  * the lexicon answers, marked as such.
  */
@@ -42,7 +47,7 @@ export class ClassifierScorer implements NewsScorer {
   private readonly analyser = new LexiconAnalyser();
 
   constructor(
-    private readonly embedder: MiniLmEmbedder,
+    private readonly embedder: TextEmbedder,
     private readonly head: SentimentHead,
     private readonly detector: CoinDetector,
     private readonly fallback: LexiconNewsScorer,

@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Candle } from '@crypto-predict/core';
+import { seededRandom, type Candle } from '@crypto-predict/core';
 import { realCandles } from '../../testing/real-candles.js';
 import type { Bar } from './bar.js';
 import { INDICATOR_CATALOG, type BarIndicator, type IndicatorSpec } from './catalog.js';
 import { NotWarmedUpError } from './indicator.js';
-
-/** A deterministic PRNG (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A plausible revision of a bar: prices, volumes and trade count moved a little. */
 function revise(bar: Candle, next: () => number): Bar {
@@ -93,7 +81,7 @@ describe('every indicator in the catalog keeps the streaming contract', () => {
 
       it('replace(b) after update(a) equals update(b), bit for bit, on every bar and through the warm-up', async () => {
         const candles = await realCandles(FROM, BARS);
-        const next = random(spec.kind.length * 7919);
+        const next = seededRandom(spec.kind.length * 7919);
         const revised = make(spec);
         const straight = make(spec);
         candles.forEach((candle, index) => {
@@ -116,7 +104,7 @@ describe('every indicator in the catalog keeps the streaming contract', () => {
 
       it('a JSON snapshot (keys in any order) restores to the same state: the same values after, and a replace still works', async () => {
         const candles = await realCandles(FROM, BARS);
-        const next = random(spec.kind.length * 104729);
+        const next = seededRandom(spec.kind.length * 104729);
         const original = make(spec);
         let restored = make(spec);
         candles.forEach((candle, index) => {

@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { AppError } from '@crypto-predict/core';
 import type * as Ort from 'onnxruntime-node';
 import type { InferenceSession as Session } from 'onnxruntime-node';
+import type { EmbedderSpec } from '../../domain/embedders.js';
 import { WordPieceTokenizer } from '../../domain/wordpiece.js';
 
 export interface EmbedderSettings {
+  spec: EmbedderSpec;
   onnxPath: string;
   vocabPath: string;
   /** Word pieces per text, [CLS] and [SEP] included. Headlines fit in 64; bodies are cut. */
@@ -14,22 +16,34 @@ export interface EmbedderSettings {
   batchSize: number;
 }
 
+/** What the classifier needs of an embedding model. */
+export interface TextEmbedder {
+  readonly name: string;
+  readonly dimensions: number;
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
 /**
- * all-MiniLM-L6-v2 sentence embeddings (384-d, mean-pooled, unit length) run by onnxruntime-node
- * on the CPU, from the ONNX graph scripts/fetch-model.sh builds. Texts are sorted by length and
- * batched so that padding stays small.
+ * Sentence embeddings (all-MiniLM-L6-v2: 384-d, all-mpnet-base-v2: 768-d; mean-pooled, unit
+ * length) run by onnxruntime-node on the CPU, from the ONNX graph scripts/fetch-model.sh builds.
+ * Texts are sorted by length and batched so that padding stays small.
  */
-export class MiniLmEmbedder {
-  readonly dimensions = 384;
+export class SentenceEmbedder implements TextEmbedder {
+  readonly name: string;
+  readonly dimensions: number;
 
   private constructor(
     private readonly session: Session,
     private readonly ort: typeof Ort,
     private readonly tokenizer: WordPieceTokenizer,
     private readonly settings: EmbedderSettings,
-  ) {}
+  ) {
+    this.name = settings.spec.name;
+    this.dimensions = settings.spec.dimensions;
+  }
 
-  static async load(settings: EmbedderSettings): Promise<MiniLmEmbedder> {
+  static async load(settings: EmbedderSettings): Promise<SentenceEmbedder> {
     for (const path of [settings.onnxPath, settings.vocabPath]) {
       if (!existsSync(path)) {
         throw new AppError(
@@ -46,8 +60,11 @@ export class MiniLmEmbedder {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
       });
-      const tokenizer = WordPieceTokenizer.fromVocabText(await readFile(settings.vocabPath, 'utf8'));
-      return new MiniLmEmbedder(session, ort, tokenizer, settings);
+      const tokenizer = WordPieceTokenizer.fromVocabText(
+        await readFile(settings.vocabPath, 'utf8'),
+        settings.spec.specialTokens,
+      );
+      return new SentenceEmbedder(session, ort, tokenizer, settings);
     } catch (error) {
       throw new AppError('MODEL_UNAVAILABLE', `cannot load the embedding model ${settings.onnxPath}`, {
         cause: error,
@@ -63,7 +80,7 @@ export class MiniLmEmbedder {
     for (let start = 0; start < order.length; start += this.settings.batchSize) {
       const batch = order.slice(start, start + this.settings.batchSize);
       const width = Math.max(...batch.map((entry) => entry.ids.length));
-      const ids = new BigInt64Array(batch.length * width);
+      const ids = new BigInt64Array(batch.length * width).fill(BigInt(this.tokenizer.padId));
       const mask = new BigInt64Array(batch.length * width);
       batch.forEach((entry, row) => {
         entry.ids.forEach((id, col) => {
