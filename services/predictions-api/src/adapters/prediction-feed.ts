@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  deadLetterTopic,
   describeError,
+  ensureTopics,
   MessageProducer,
   startConsumer,
   TOPICS,
@@ -9,6 +11,7 @@ import {
   type Logger,
   type Prediction,
   type RunningConsumer,
+  topicName,
 } from '@crypto-predict/core';
 
 /** Live predictions as they are published. */
@@ -34,6 +37,13 @@ export class KafkaPredictionFeed implements PredictionFeed {
   ) {}
 
   async start(onPrediction: (prediction: Prediction) => void): Promise<void> {
+    // The API may start before the predictor creates the topic; a consumer subscribed to a topic
+    // that does not exist yet would only see it at its next metadata refresh, minutes later.
+    const topic = topicName(this.prefix, TOPICS.predictions.name);
+    await ensureTopics(this.kafka, [
+      { name: topic, partitions: TOPICS.predictions.partitions },
+      { name: deadLetterTopic(topic), partitions: 1 },
+    ]);
     this.producer = await MessageProducer.connect(this.kafka, { prefix: this.prefix });
     this.consumer = await startConsumer({
       kafka: this.kafka,
