@@ -94,6 +94,8 @@ export function buildApi(config: ApiConfig, deps: ApiDependencies = {}): ApiApp 
           log,
           metrics: { fallbacks: metrics.rateLimitFallbacks, up: metrics.rateLimitStoreUp },
           clock,
+          // Each worker leases for itself: the share of what is left shrinks with their number.
+          lease: { instances: Math.max(2, config.WORKERS) },
         })
       : new MemoryRateLimiter(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST, clock);
   metrics.rateLimitStoreUp.set(1);

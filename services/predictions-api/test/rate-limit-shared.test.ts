@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually, uniquePrefix } from '@crypto-predict/core/testing';
+import { eventually, seededRandom, uniquePrefix } from '@crypto-predict/core/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { RedisRateLimiter, type LeaseOptions } from '../src/adapters/redis-rate-limiter.js';
 import { buildApi, type ApiApp } from '../src/app.js';
 import { loadApiConfig, rateLimitKeyPrefix } from '../src/config.js';
+import type { RateDecision } from '../src/domain/token-bucket.js';
 import { MemoryKeys, MemoryStore, samplePrediction, T0 } from '../src/test-support/fakes.js';
 import { deleteKeys, PrivateRedis, stackRedisUrl } from './support/redis.js';
 
@@ -232,5 +234,125 @@ describe('an API started while Redis is down', { timeout: 60_000 }, () => {
       await api.app.stop();
       await redis.stop();
     }
+  });
+});
+
+describe('token leases: most takes decided at once, the shared limit kept', { timeout: 60_000 }, () => {
+  const prefix = `${uniquePrefix()}:`;
+  const limiters: RedisRateLimiter[] = [];
+
+  /** A limiter on the stack's Redis, as an API instance makes it (its own metrics). */
+  async function limiter(perSecond: number, burst: number, lease: Partial<LeaseOptions> = {}) {
+    const registry = new Registry();
+    const made = new RedisRateLimiter({
+      url: stackRedisUrl(),
+      keyPrefix: prefix,
+      perSecond,
+      burst,
+      // Generous: on a loaded machine a stalled event loop must not turn into memory decisions.
+      timeoutMs: 5_000,
+      log: pino({ level: 'silent' }),
+      metrics: {
+        fallbacks: new Counter({ name: 'fallbacks', help: 'h', labelNames: ['reason'], registers: [registry] }),
+        up: new Gauge({ name: 'up', help: 'h', registers: [registry] }),
+      },
+      lease,
+    });
+    await made.start();
+    limiters.push(made);
+    return { limiter: made, registry };
+  }
+
+  after(async () => {
+    await Promise.all(limiters.map((made) => made.stop()));
+    await deleteKeys(stackRedisUrl(), prefix);
+  });
+
+  it('answers from the lease without a promise once a call has leased, counting one bucket down', async () => {
+    // A fresh bucket of 1000 (Redis makes it full at the first call); the lease is 100 tokens.
+    const { limiter: a } = await limiter(1_000, 1_000, { ms: 5_000 });
+    const first = a.take(1);
+    assert.ok(first instanceof Promise, 'the first take must go to Redis');
+    const decisions: RateDecision[] = [await first];
+    for (let i = 0; i < 100; i += 1) {
+      const taken = a.take(1);
+      assert.ok(!(taken instanceof Promise), `take ${i + 2} must be served from the lease, synchronously`);
+      decisions.push(taken);
+    }
+    assert.ok(a.take(1) instanceof Promise, 'once the lease is used up, the next take goes to Redis');
+    assert.deepEqual(
+      decisions.map((decision) => decision.remaining),
+      Array.from({ length: 101 }, (_, i) => 999 - i),
+      'RateLimit-Remaining must count down as one bucket taken one request at a time',
+    );
+    assert.ok(decisions.every((decision) => decision.allowed));
+  });
+
+  it('stops serving a lease once it expires', async () => {
+    const { limiter: a } = await limiter(1_000, 1_000, { ms: 50 });
+    await a.take(2);
+    assert.ok(!(a.take(2) instanceof Promise), 'within the lease: synchronous');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.ok(a.take(2) instanceof Promise, 'after 50 ms the leased tokens must not be used: the take goes to Redis');
+  });
+
+  it('never allows more across two instances than one bucket, with random bursts on both', async () => {
+    // Leases of up to 10 tokens (100/s over 100 ms).
+    const perSecond = 100;
+    const burst = 30;
+    const [a, b] = [await limiter(perSecond, burst), await limiter(perSecond, burst)];
+    const random = seededRandom(20_261_124);
+    const keyId = 3;
+    const delivered: { at: number; allowed: boolean }[] = [];
+    const pending: Promise<void>[] = [];
+    let synchronous = 0;
+    const started = performance.now();
+    while (performance.now() - started < 2_000) {
+      const side = random() < 0.5 ? a : b;
+      const count = 1 + Math.floor(random() * 12);
+      for (let i = 0; i < count; i += 1) {
+        const taken = side.limiter.take(keyId);
+        if (taken instanceof Promise) {
+          pending.push(
+            taken.then((decision) => {
+              delivered.push({ at: performance.now(), allowed: decision.allowed });
+            }),
+          );
+        } else {
+          synchronous += 1;
+          delivered.push({ at: performance.now(), allowed: taken.allowed });
+        }
+      }
+      // Storms (a burst every few ms) and lulls in which the bucket refills and leases come back.
+      const gap = random() < 0.8 ? Math.floor(random() * 10) : 50 + Math.floor(random() * 250);
+      await new Promise((resolve) => setTimeout(resolve, gap));
+    }
+    await Promise.all(pending);
+    delivered.sort((x, y) => x.at - y.at);
+    // Every token was taken in Redis after `started` and before it was handed out: by any moment, at
+    // most the burst plus what refilled since the start may have been allowed (plus 1 ms: the
+    // script reads the Redis clock in whole ms, floored, so its first call may be dated up to 1 ms early).
+    let allowed = 0;
+    for (const { at, allowed: ok } of delivered) {
+      if (!ok) continue;
+      allowed += 1;
+      const bound = burst + (perSecond * (at - started + 1)) / 1000;
+      assert.ok(
+        allowed <= bound,
+        `${allowed} allowed after ${Math.round(at - started)} ms: the bucket allows ${bound}`,
+      );
+    }
+    const refused = delivered.length - allowed;
+    assert.ok(synchronous > 20, `leases must have served takes synchronously (${synchronous})`);
+    assert.ok(refused > allowed, `the bursts must have gone well over the limit (${refused} refused)`);
+    // Leases lose at most what the other instance holds unused at the end (2 × 5 tokens here) and
+    // what the bucket refills while a lease is out: far less than the refill over the run.
+    const span = (delivered.at(-1)?.at ?? started) - started;
+    assert.ok(
+      allowed >= burst + (perSecond * span) / 1000 / 2,
+      `leases must not starve the key (${allowed} allowed in ${Math.round(span)} ms)`,
+    );
+    for (const made of [a, b])
+      assert.equal(await metric(made.registry, 'fallbacks'), 0, 'no decision may have fallen back to memory');
   });
 });

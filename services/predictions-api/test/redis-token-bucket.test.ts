@@ -110,6 +110,40 @@ describe('the token bucket Lua script, in the stack’s Redis', () => {
     );
   });
 
+  it('leases at most 1/share of what the takes leave, shrinking to 0 as the bucket nears empty', async () => {
+    const buckets = new RedisTokenBuckets(client, 1, 40);
+    const key = fresh();
+    const lease = { want: 10, share: 4, back: 0 };
+    // No time passes (now = 0): nothing refills. Hand-computed: 40 - 1 = 39 left, floor(39 / 4) = 9.
+    const first = await buckets.takeAndLease(key, 1, lease, 0);
+    assert.deepEqual([first.leased, first.left, first.decisions.map((d) => d.remaining)], [9, 30, [39]]);
+    const second = await buckets.takeAndLease(key, 2, lease, 0);
+    assert.deepEqual([second.leased, second.left], [7, 21], '30 - 2 = 28 left, floor(28 / 4) = 7');
+    const leased: number[] = [];
+    const allowed: boolean[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const answer = await buckets.takeAndLease(key, 1, lease, 0);
+      leased.push(answer.leased);
+      allowed.push(answer.decisions[0]?.allowed === true);
+      assert.equal(Number(await client.hget(key, 'tokens')), answer.left, 'the bucket must hold what the answer says');
+    }
+    assert.deepEqual(leased, [5, 3, 2, 1, 1, 0, 0, 0, 0, 0], 'no lease once fewer than 4 tokens would be left');
+    assert.deepEqual(allowed, [true, true, true, true, true, true, true, true, true, false]);
+    const capped = await buckets.takeAndLease(fresh(), 1, { want: 3, share: 1, back: 0 }, 0);
+    assert.deepEqual([capped.leased, capped.left], [3, 36], 'never more than asked for');
+  });
+
+  it('takes back the unused tokens of an expired lease, up to the burst', async () => {
+    const buckets = new RedisTokenBuckets(client, 1, 10);
+    const key = fresh();
+    const leased = await buckets.takeAndLease(key, 1, { want: 4, share: 1, back: 0 }, 0);
+    assert.deepEqual([leased.leased, leased.left], [4, 5]);
+    const back = await buckets.takeAndLease(key, 1, { want: 0, share: 1, back: 3 }, 0);
+    assert.deepEqual([back.decisions[0]?.remaining, back.left], [7, 7], '5 + 3 given back, then one taken');
+    const over = await buckets.takeAndLease(key, 1, { want: 0, share: 1, back: 50 }, 0);
+    assert.deepEqual([over.decisions[0]?.remaining, over.left], [9, 9], 'never more than the burst');
+  });
+
   it('lets an idle bucket expire once it would be full again', async () => {
     const buckets = new RedisTokenBuckets(client, 2, 3);
     const key = fresh();

@@ -1,9 +1,9 @@
 import { describeError, type Logger } from '@crypto-predict/core';
 import { Redis } from 'ioredis';
 import type { Counter, Gauge } from 'prom-client';
-import type { RateDecision } from '../domain/token-bucket.js';
+import { takeOne, type RateDecision } from '../domain/token-bucket.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { RedisTokenBuckets } from './redis-token-bucket.js';
+import { RedisTokenBuckets, type LeaseRequest, type TakeAnswer } from './redis-token-bucket.js';
 
 export interface RedisRateLimiterOptions {
   url: string;
@@ -21,6 +21,131 @@ export interface RedisRateLimiterOptions {
     up: Gauge;
   };
   clock?: () => number;
+  /** Token leases (see `TokenLeases`); the defaults suit one to a few instances. */
+  lease?: Partial<LeaseOptions>;
+}
+
+export interface LeaseOptions {
+  /** How long leased tokens may be handed out after the call that took them was sent. */
+  ms: number;
+  /** The most tokens one lease holds. */
+  max: number;
+  /** How many instances share a bucket: each lease is at most 1/(2 × instances) of what is left. */
+  instances: number;
+  /** A monotonic clock in ms (performance.now): lease expiry must not follow wall-clock jumps. */
+  now: () => number;
+}
+
+export const DEFAULT_LEASE: LeaseOptions = { ms: 100, max: 100, instances: 2, now: () => performance.now() };
+
+interface KeyLease {
+  /** Leased tokens not handed out yet. */
+  unused: number;
+  /** The bucket's tokens after the call that took the lease, as Redis answered. */
+  left: number;
+  /** When the unused tokens stop being handed out (the lease clock). */
+  expiresAt: number;
+  /** Calls to Redis for this key not answered yet. */
+  inFlight: number;
+}
+
+/**
+ * Tokens an instance took from a shared bucket ahead of its requests, per key, so that most takes
+ * of a busy key are decided at once, without a round trip to Redis.
+ *
+ * A call to Redis that has its requests' tokens asks for a lease in the same atomic step:
+ * min(`size`, floor(tokens left after the takes / (2 × instances))), where
+ * `size` = min(max, floor(rate × ms)). The key's next requests on this instance take from the lease,
+ * synchronously, until it is used up or `ms` have passed since the call was sent; the unused tokens
+ * of an expired lease are given back to the bucket (up to its burst) by the key's next call. Only a
+ * call with no other call of that key in flight and no lease left asks for one, so an instance holds
+ * at most `size` tokens of a key at a time.
+ *
+ * What it guarantees, with N instances on a bucket of `burst` tokens refilled at `rate`:
+ * - Every allowed request spent one token that the Redis script took from the bucket, and a leased
+ *   token is spent at most `ms` after it was taken. From a full bucket, no more than
+ *   burst + rate × T requests are allowed in T, as with no lease. Over any window of T, at most
+ *   burst + rate × T + N × size ≤ burst + rate × (T + N × ms): the bucket may refill while tokens sit
+ *   in leases.
+ * - A refusal may come early only by the tokens other instances hold unused: at most
+ *   (N − 1) × size at any time. A lease is at most 1/(2 × instances) of what is left, so it shrinks
+ *   to 0 as the bucket empties: none is taken once fewer than 2 × instances tokens would be left.
+ *   Unused tokens come back to the bucket (given back, or refilled: size ≤ rate × ms) within about
+ *   `ms` of expiring.
+ * - With rate × ms < 1 (a slow key) there is no lease at all: every take goes to Redis, exactly.
+ *
+ * RateLimit-Remaining for a leased token is the bucket's tokens as Redis last answered plus the lease
+ * tokens still unused after this one: the value the request would have got had the whole lease been
+ * taken one by one with it (refill since then is not counted).
+ */
+export class TokenLeases {
+  /** The most tokens a lease holds: what the bucket refills in one lease, at most `max`. */
+  readonly size: number;
+  private readonly share: number;
+  private readonly leases = new Map<number, KeyLease>();
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly options: LeaseOptions,
+  ) {
+    this.size = Math.max(0, Math.min(options.max, Math.floor((perSecond * options.ms) / 1000)));
+    this.share = 2 * Math.max(1, options.instances);
+  }
+
+  /** A decision from the key's lease, or undefined when it has no unused, unexpired token. */
+  take(keyId: number): RateDecision | undefined {
+    const lease = this.leases.get(keyId);
+    if (lease === undefined || lease.unused === 0 || this.options.now() >= lease.expiresAt) return undefined;
+    const tokens = lease.left + lease.unused;
+    lease.unused -= 1;
+    return takeOne(tokens, this.perSecond, this.burst).decision;
+  }
+
+  /** Before a call to Redis for the key: what to give back and what lease to ask for. */
+  beforeCall(keyId: number): LeaseRequest & { sentAt: number } {
+    const sentAt = this.options.now();
+    let lease = this.leases.get(keyId);
+    if (lease === undefined) {
+      if (this.leases.size >= 10_000) this.sweep(sentAt);
+      lease = { unused: 0, left: 0, expiresAt: 0, inFlight: 0 };
+      this.leases.set(keyId, lease);
+    }
+    let back = 0;
+    if (lease.unused > 0 && sentAt >= lease.expiresAt) {
+      back = lease.unused;
+      lease.unused = 0;
+    }
+    const want = lease.inFlight === 0 && lease.unused === 0 ? this.size : 0;
+    lease.inFlight += 1;
+    return { want, share: this.share, back, sentAt };
+  }
+
+  /** After the call: the lease it took (null when the call failed: nothing was leased). */
+  afterCall(keyId: number, sentAt: number, answer: Pick<TakeAnswer, 'leased' | 'left'> | null): void {
+    const lease = this.leases.get(keyId);
+    if (lease === undefined) return;
+    lease.inFlight -= 1;
+    if (answer !== null && answer.leased > 0) {
+      // Measured from the send: the tokens were taken after it, so they are spent within `ms`.
+      lease.unused += answer.leased;
+      lease.left = answer.left;
+      lease.expiresAt =
+        lease.unused === answer.leased ? sentAt + this.options.ms : Math.min(lease.expiresAt, sentAt + this.options.ms);
+    }
+    if (lease.inFlight === 0 && lease.unused === 0) this.leases.delete(keyId);
+  }
+
+  /** Unused leased tokens of a key (expired or not). */
+  unused(keyId: number): number {
+    return this.leases.get(keyId)?.unused ?? 0;
+  }
+
+  /** Forgets expired leases of keys gone quiet: their tokens are lost, which only limits more. */
+  private sweep(now: number): void {
+    for (const [keyId, lease] of this.leases)
+      if (lease.inFlight === 0 && now >= lease.expiresAt) this.leases.delete(keyId);
+  }
 }
 
 type FallbackReason = 'unavailable' | 'timeout' | 'error';
@@ -29,7 +154,9 @@ const SUMMARY_EVERY_MS = 60_000;
 
 /**
  * Per-key token buckets shared by every API instance through Redis: one atomic Lua call per key
- * and event-loop turn (for all the requests of that turn), on the Redis server's clock.
+ * and event-loop turn (for all the requests of that turn), on the Redis server's clock. A busy key's
+ * call also leases tokens to this instance (`TokenLeases`), so that most of its takes are decided
+ * synchronously.
  *
  * When Redis is down, slow or failing, it fails open to a bucket in this process's memory with the
  * same rate and burst: requests keep being served and each key stays limited, but per instance, so
@@ -45,6 +172,7 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly client: Redis;
   private readonly buckets: RedisTokenBuckets;
   private readonly fallback: MemoryRateLimiter;
+  private readonly leases: TokenLeases;
   private readonly bucketKeys = new Map<number, string>();
   /** Requests waiting for this turn's call to Redis, by key id. */
   private waiting = new Map<number, ((decision: RateDecision) => void)[]>();
@@ -74,10 +202,14 @@ export class RedisRateLimiter implements RateLimiter {
     this.client.on('ready', () => this.markUp());
     this.buckets = new RedisTokenBuckets(this.client, options.perSecond, options.burst);
     this.fallback = new MemoryRateLimiter(options.perSecond, options.burst, options.clock);
+    this.leases = new TokenLeases(options.perSecond, options.burst, { ...DEFAULT_LEASE, ...options.lease });
     options.metrics.up.set(1);
   }
 
   take(keyId: number): RateDecision | Promise<RateDecision> {
+    // Leased tokens were taken from the shared bucket already: they are spent even if Redis is down.
+    const leased = this.leases.take(keyId);
+    if (leased !== undefined) return leased;
     if (this.client.status !== 'ready') return this.degraded(keyId, 'unavailable', this.lastError);
     return new Promise<RateDecision>((resolve) => {
       let waiting = this.waiting.get(keyId);
@@ -103,12 +235,18 @@ export class RedisRateLimiter implements RateLimiter {
     const batch = this.waiting;
     this.waiting = new Map();
     for (const [keyId, waiting] of batch) {
-      this.buckets.take(this.bucketKey(keyId), waiting.length).then(
-        (decisions) => {
+      const lease = this.leases.beforeCall(keyId);
+      this.buckets.takeAndLease(this.bucketKey(keyId), waiting.length, lease).then(
+        (answer) => {
+          this.leases.afterCall(keyId, lease.sentAt, answer);
           if (!this.up) this.markUp();
+          const { decisions } = answer;
           waiting.forEach((resolve, i) => resolve(decisions[i] ?? this.degraded(keyId, 'error', null)));
         },
         (error: unknown) => {
+          // Whether the call gave back or leased anything is unknown: nothing is counted as leased,
+          // and what it gave back is not given again (at worst lost, which only limits more).
+          this.leases.afterCall(keyId, lease.sentAt, null);
           const reason = isTimeout(error) ? 'timeout' : 'error';
           for (const resolve of waiting) resolve(this.degraded(keyId, reason, error));
         },

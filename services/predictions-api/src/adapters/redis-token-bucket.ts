@@ -17,7 +17,12 @@ import { takeMany, type RateDecision } from '../domain/token-bucket.js';
  * ARGV[2]  burst: the bucket size
  * ARGV[3]  now in epoch ms, or '' for the Redis server's clock (one clock for every instance)
  * ARGV[4]  how many requests take a token now
- * returns  the tokens in the bucket after the refill, before this call's takes
+ * ARGV[5]  a lease: at most this many tokens more, taken for the caller to hand out itself (0: none)
+ * ARGV[6]  the lease is at most floor(tokens left after the takes / ARGV[6]), so it shrinks to 0 as
+ *          the bucket nears empty
+ * ARGV[7]  unused tokens of an expired lease given back (added after the refill, up to the burst)
+ * returns  {the tokens in the bucket after the refill and the give-back, before this call's takes
+ *          (a string); the tokens leased}
  *
  * A full bucket is the same as no bucket, so the key expires once it would have refilled; idle keys
  * cost nothing.
@@ -42,15 +47,24 @@ if tokens == nil or at == nil then
 end
 tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
 at = math.max(at, now)
+local back = tonumber(ARGV[7])
+if back > 0 then
+  tokens = math.min(burst, tokens + back)
+end
 local found = tokens
 for _ = 1, count do
   if tokens < 1 then break end
   tokens = tokens - 1
 end
+local lease = 0
+if tokens >= 1 then
+  lease = math.min(tonumber(ARGV[5]), math.floor(tokens / tonumber(ARGV[6])))
+  tokens = tokens - lease
+end
 local ttl = math.min(math.ceil((burst - tokens) / rate * 1000) + 1000, 315360000000)
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%.17g', at))
 redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl))
-return string.format('%.17g', found)
+return {string.format('%.17g', found), lease}
 `;
 
 const SCRIPT_SHA = createHash('sha1').update(TOKEN_BUCKET_SCRIPT).digest('hex');
@@ -83,7 +97,24 @@ export class RedisTokenBuckets {
    * null for the Redis server's clock. The answers are in the order of the requests.
    */
   async take(key: string, count = 1, now: number | null = null): Promise<RateDecision[]> {
-    const args = [key, this.rate, this.size, now === null ? '' : String(now), String(count)];
+    return (await this.takeAndLease(key, count, NO_LEASE, now)).decisions;
+  }
+
+  /**
+   * As `take`, and in the same atomic step gives back the unused tokens of an expired lease and
+   * takes a new lease: up to `lease.want` more tokens, at most floor(tokens left / `lease.share`).
+   */
+  async takeAndLease(key: string, count: number, lease: LeaseRequest, now: number | null = null): Promise<TakeAnswer> {
+    const args = [
+      key,
+      this.rate,
+      this.size,
+      now === null ? '' : String(now),
+      String(count),
+      String(lease.want),
+      String(lease.share),
+      String(lease.back),
+    ];
     let reply: unknown;
     try {
       reply = await this.client.evalsha(SCRIPT_SHA, 1, ...args);
@@ -91,10 +122,35 @@ export class RedisTokenBuckets {
       if (!isNoScript(error)) throw error;
       reply = await this.client.eval(TOKEN_BUCKET_SCRIPT, 1, ...args);
     }
-    const found = typeof reply === 'string' ? Number(reply) : Number.NaN;
-    if (!Number.isFinite(found) || found < 0) {
+    const [foundText, leased] = Array.isArray(reply) ? (reply as unknown[]) : [];
+    const found = typeof foundText === 'string' ? Number(foundText) : Number.NaN;
+    if (!Number.isFinite(found) || found < 0 || typeof leased !== 'number' || leased < 0 || leased > lease.want) {
       throw new AppError('UPSTREAM_INVALID', `the token bucket script answered ${JSON.stringify(reply)}`);
     }
-    return takeMany(found, count, this.perSecond, this.burst);
+    // The bucket after this call, as the script left it: the takes one by one, then the lease.
+    let left = found;
+    for (let i = 0; i < count && left >= 1; i += 1) left -= 1;
+    return { decisions: takeMany(found, count, this.perSecond, this.burst), leased, left: left - leased };
   }
 }
+
+/** What a call asks about leases: see `RedisTokenBuckets.takeAndLease`. */
+export interface LeaseRequest {
+  /** The most tokens to lease (0: none). */
+  want: number;
+  /** The lease is at most floor(tokens left after the takes / share). */
+  share: number;
+  /** Unused tokens of an expired lease, given back. */
+  back: number;
+}
+
+export interface TakeAnswer {
+  /** One per request, in order. */
+  decisions: RateDecision[];
+  /** Tokens leased to the caller. */
+  leased: number;
+  /** Tokens in the bucket after the takes and the lease. */
+  left: number;
+}
+
+const NO_LEASE: LeaseRequest = { want: 0, share: 1, back: 0 };
