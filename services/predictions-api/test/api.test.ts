@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  bulkIndex,
-  createLogger,
-  deleteIndices,
-  predictionId,
-  type Prediction,
-  type PredictionError,
-} from '@crypto-predict/core';
+import { bulkIndex, createLogger, deleteIndices, type Prediction, type PredictionError } from '@crypto-predict/core';
 import { testElastic, testStack, uniquePrefix } from '@crypto-predict/core/testing';
 import { errorDocument, errorIndex } from '@crypto-predict/model-error-monitor/error-index';
 import { actualMissing, scorePrediction } from '@crypto-predict/model-error-monitor/score';
@@ -16,6 +9,7 @@ import { Registry } from 'prom-client';
 import { ApiKeyStore } from '../src/adapters/api-key-store.js';
 import { buildApi, type ApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config.js';
+import { samplePrediction } from '../src/test-support/fakes.js';
 import { schemaFor } from './support/database.js';
 import { installIndexMappings } from './support/indices.js';
 import { keysCli } from './support/keys-cli.js';
@@ -25,25 +19,20 @@ const MINUTE = 60_000;
 const T0 = Math.floor(NOW / MINUTE) * MINUTE - 120 * MINUTE;
 
 function prediction(minute: number, horizon: number, pair = 'BTC/USDT'): Prediction {
-  const model = { name: 'price-BTC-USDT-1m', version: '7', servedBy: 'champion' as const };
   const featureTime = T0 + minute * MINUTE;
-  return {
-    v: 1,
-    id: predictionId({ pair, horizon, featureTime, model }),
+  const lastClose = 90_000 + minute;
+  return samplePrediction(0, {
     pair,
-    timeframe: '1m',
     horizon,
     featureTime,
-    targetTime: featureTime + horizon * MINUTE,
     createdAt: featureTime + 200,
-    lastClose: 90_000 + minute,
+    lastClose,
     predictedLogReturn: 0.0001 * horizon,
-    predictedPrice: (90_000 + minute) * Math.exp(0.0001 * horizon),
+    predictedPrice: lastClose * Math.exp(0.0001 * horizon),
     lower: 89_000,
     upper: 91_000,
-    coverage: 0.9,
-    model,
-  };
+    model: { name: 'price-BTC-USDT-1m', version: '7', servedBy: 'champion' },
+  });
 }
 
 describe('predictions-api against real Elasticsearch 8.19 and PostgreSQL', { timeout: 120_000 }, () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { bulkIndex, deleteIndices, predictionId, type Prediction } from '@crypto-predict/core';
+import { bulkIndex, deleteIndices, type Prediction } from '@crypto-predict/core';
 import { seededRandom, testElastic, testStack, uniquePrefix } from '@crypto-predict/core/testing';
 import { errorDocument, errorIndex } from '@crypto-predict/model-error-monitor/error-index';
 import { scorePrediction } from '@crypto-predict/model-error-monitor/score';
@@ -13,6 +13,7 @@ import { Registry } from 'prom-client';
 import { ApiKeyStore } from '../src/adapters/api-key-store.js';
 import { buildApi, type ApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config.js';
+import { samplePrediction } from '../src/test-support/fakes.js';
 import { schemaFor } from './support/database.js';
 import { probe, type Answer } from './support/http-probe.js';
 import { installIndexMappings } from './support/indices.js';
@@ -29,26 +30,20 @@ const T0 = Math.floor(Date.now() / MINUTE) * MINUTE - 60 * MINUTE;
 const DATA: Record<string, number[]> = { 'BTC/USDT': [1, 5, 15, 60], 'ETH/USDT': [5] };
 
 function prediction(pair: string, horizon: number, minute: number): Prediction {
-  const model = { name: 'price-1m', version: '2', servedBy: 'champion' as const };
   const featureTime = T0 + minute * MINUTE;
   const lastClose = pair === 'BTC/USDT' ? 90_000 + minute : 3_000 + minute;
-  return {
-    v: 1,
-    id: predictionId({ pair, horizon, featureTime, model }),
+  return samplePrediction(0, {
     pair,
-    timeframe: '1m',
     horizon,
     featureTime,
-    targetTime: featureTime + horizon * MINUTE,
     createdAt: featureTime + 120,
     lastClose,
     predictedLogReturn: 0.0002,
     predictedPrice: lastClose * Math.exp(0.0002),
     lower: lastClose * 0.99,
     upper: lastClose * 1.01,
-    coverage: 0.9,
-    model,
-  };
+    model: { name: 'price-1m', version: '2', servedBy: 'champion' },
+  });
 }
 
 const normalPair = (text: string): string => text.toUpperCase().replace('-', '/');
