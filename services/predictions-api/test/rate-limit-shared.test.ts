@@ -270,7 +270,7 @@ describe('token leases: most takes decided at once, the shared limit kept', { ti
 
   it('answers from the lease without a promise once a call has leased, counting one bucket down', async () => {
     // A fresh bucket of 1000 (Redis makes it full at the first call); the lease is 100 tokens.
-    const { limiter: a } = await limiter(1_000, 1_000, { ms: 5_000 });
+    const { limiter: a } = await limiter(1_000, 1_000, { ms: 5_000, max: 100 });
     const first = a.take(1);
     assert.ok(first instanceof Promise, 'the first take must go to Redis');
     const decisions: RateDecision[] = [await first];
@@ -285,6 +285,26 @@ describe('token leases: most takes decided at once, the shared limit kept', { ti
       Array.from({ length: 101 }, (_, i) => 999 - i),
       'RateLimit-Remaining must count down as one bucket taken one request at a time',
     );
+    assert.ok(decisions.every((decision) => decision.allowed));
+  });
+
+  it('tops the lease up in the background, so that a key busy below its rate never waits for Redis', async () => {
+    // 25 takes every 50 ms (500/s) on a 1000/s key: each turn leaves the 100-token lease at half or
+    // less at least every other turn, and the top-up sent after that turn lands long before the lease runs out.
+    const { limiter: a } = await limiter(1_000, 1_000, { ms: 5_000, max: 100 });
+    await a.take(4);
+    const decisions: RateDecision[] = [];
+    let waited = 0;
+    for (let turn = 0; turn < 12; turn += 1) {
+      for (let i = 0; i < 25; i += 1) {
+        const taken = a.take(4);
+        if (taken instanceof Promise) waited += 1;
+        else decisions.push(taken);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(waited, 0, 'every take after the first must have been served from the lease');
+    assert.equal(decisions.length, 300);
     assert.ok(decisions.every((decision) => decision.allowed));
   });
 

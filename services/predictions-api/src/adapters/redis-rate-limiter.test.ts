@@ -14,18 +14,50 @@ describe('TokenLeases', () => {
     assert.equal(new TokenLeases(0.01, 10, DEFAULT_LEASE).size, 0, 'at 0.01/s no token refills in 100 ms');
     assert.equal(new TokenLeases(9.99, 10, DEFAULT_LEASE).size, 0, 'under one token per lease: none');
     assert.equal(new TokenLeases(20, 40, DEFAULT_LEASE).size, 2, '20/s over 100 ms');
-    assert.equal(new TokenLeases(1e9, 1e9, DEFAULT_LEASE).size, 100, 'capped at the maximum');
+    assert.equal(new TokenLeases(1e9, 1e9, DEFAULT_LEASE).size, 10_000, 'capped at the maximum');
     assert.equal(new TokenLeases(1000, 10, { ...DEFAULT_LEASE, ms: 50, max: 1000 }).size, 50);
   });
 
-  it('asks for a lease, shared by 2 × instances, only with no call in flight and no lease left', () => {
+  it('asks for a lease, shared by 2 × instances, only with no call in flight and at most half a lease left', () => {
     const { subject } = leases(1000, 1000, { instances: 3 });
     const first = subject.beforeCall(7);
     assert.deepEqual([first.want, first.share, first.back], [100, 6, 0]);
-    assert.equal(subject.beforeCall(7).want, 0, 'a second call while the first is in flight must not lease too');
+    const second = subject.beforeCall(7);
+    assert.equal(second.want, 0, 'a second call while the first is in flight must not lease too');
     assert.equal(subject.beforeCall(8).want, 100, 'another key leases on its own');
-    subject.afterCall(7, first.sentAt, { leased: 5, left: 50 });
-    assert.equal(subject.beforeCall(7).want, 0, 'no lease while tokens of one are unused');
+    subject.afterCall(7, first.sentAt, { leased: 60, left: 500 });
+    subject.afterCall(7, second.sentAt, { leased: 0, left: 499 });
+    assert.equal(subject.unused(7), 60);
+    const call = subject.beforeCall(7);
+    assert.equal(call.want, 0, 'no lease while more than half of one is unused');
+    subject.afterCall(7, call.sentAt, null);
+    for (let i = 0; i < 10; i += 1) subject.take(7);
+    assert.equal(subject.beforeCall(7).want, 100, 'half a lease left (50): the call tops it up');
+  });
+
+  it('calls for a top-up once a take leaves half a lease or less, and not while one is in flight', () => {
+    const { subject, advance } = leases(1000, 1000, { ms: 100 });
+    assert.equal(subject.topUpDue(1), false, 'no lease, nothing to top up: takes go to Redis themselves');
+    const call = subject.beforeCall(1);
+    subject.afterCall(1, call.sentAt, { leased: 100, left: 800 });
+    const due: boolean[] = [];
+    for (let i = 0; i < 51; i += 1) {
+      subject.take(1);
+      due.push(subject.topUpDue(1));
+    }
+    assert.equal(due.indexOf(true), 49, 'due from the take that leaves 50 unused (the 50th)');
+    advance(30);
+    const topUp = subject.beforeCall(1);
+    assert.deepEqual([topUp.want, topUp.back], [100, 0]);
+    assert.equal(subject.topUpDue(1), false, 'its top-up is in flight');
+    advance(80); // 110 ms after the first call: its lease would have expired, the top-up's has not
+    subject.afterCall(1, topUp.sentAt, { leased: 100, left: 650 });
+    assert.equal(subject.unused(1), 149);
+    assert.equal(subject.take(1)?.remaining, 798, 'the bucket as last seen (650) + 148 still unused after this one');
+    advance(19);
+    assert.ok(subject.take(1)?.allowed === true, 'the topped-up lease runs 100 ms from the top-up’s send');
+    advance(1);
+    assert.equal(subject.take(1), undefined, 'and not longer');
   });
 
   it('hands out the leased tokens synchronously, counting RateLimit-Remaining down to the bucket as last seen', () => {

@@ -36,7 +36,8 @@ export interface LeaseOptions {
   now: () => number;
 }
 
-export const DEFAULT_LEASE: LeaseOptions = { ms: 100, max: 100, instances: 2, now: () => performance.now() };
+// `max` only matters for keys refilling over 100,000 tokens a second: what bounds a lease is `ms`.
+export const DEFAULT_LEASE: LeaseOptions = { ms: 100, max: 10_000, instances: 2, now: () => performance.now() };
 
 interface KeyLease {
   /** Leased tokens not handed out yet. */
@@ -53,25 +54,25 @@ interface KeyLease {
  * Tokens an instance took from a shared bucket ahead of its requests, per key, so that most takes
  * of a busy key are decided at once, without a round trip to Redis.
  *
- * A call to Redis that has its requests' tokens asks for a lease in the same atomic step:
- * min(`size`, floor(tokens left after the takes / (2 × instances))), where
- * `size` = min(max, floor(rate × ms)). The key's next requests on this instance take from the lease,
- * synchronously, until it is used up or `ms` have passed since the call was sent; the unused tokens
- * of an expired lease are given back to the bucket (up to its burst) by the key's next call. Only a
- * call with no other call of that key in flight and no lease left asks for one, so an instance holds
- * at most `size` tokens of a key at a time.
+ * A call to Redis for a key with no other call in flight and at most `size` / 2 leased tokens unused
+ * asks for a lease in the same atomic step as its takes: min(`size`, floor(tokens left after the
+ * takes / (2 × instances))), where `size` = min(max, floor(rate × ms)). The key's next requests on
+ * this instance take from the lease, synchronously. When a take leaves half a lease or less, the
+ * lease is topped up by a call in the background (`topUpDue`), so that a steadily busy key never
+ * waits for Redis. Leased tokens are handed out until `ms` have passed since the send of the last
+ * call that leased; the unused tokens of an expired lease are given back to the bucket (up to its
+ * burst) by the key's next call. An instance so holds at most `size` + floor(`size` / 2) tokens of a
+ * key at a time (`held` below).
  *
  * What it guarantees, with N instances on a bucket of `burst` tokens refilled at `rate`:
- * - Every allowed request spent one token that the Redis script took from the bucket, and a leased
- *   token is spent at most `ms` after it was taken. From a full bucket, no more than
- *   burst + rate × T requests are allowed in T, as with no lease. Over any window of T, at most
- *   burst + rate × T + N × size ≤ burst + rate × (T + N × ms): the bucket may refill while tokens sit
- *   in leases.
- * - A refusal may come early only by the tokens other instances hold unused: at most
- *   (N − 1) × size at any time. A lease is at most 1/(2 × instances) of what is left, so it shrinks
- *   to 0 as the bucket empties: none is taken once fewer than 2 × instances tokens would be left.
- *   Unused tokens come back to the bucket (given back, or refilled: size ≤ rate × ms) within about
- *   `ms` of expiring.
+ * - Every allowed request spent one token that the Redis script took from the bucket. From a full
+ *   bucket with no lease out, no more than burst + rate × T requests are allowed in T, as with no
+ *   lease. Over any window of T, at most burst + rate × T + N × held: the bucket may refill while
+ *   tokens sit in leases.
+ * - A refusal may come early only by the tokens other instances hold unused: at most (N − 1) × held
+ *   at any time. A lease is at most 1/(2 × instances) of what is left, so it shrinks to 0 as the
+ *   bucket empties: none is taken once fewer than 2 × instances tokens would be left. Unused tokens
+ *   come back to the bucket (given back, or refilled: size ≤ rate × ms) within about `ms` of expiring.
  * - With rate × ms < 1 (a slow key) there is no lease at all: every take goes to Redis, exactly.
  *
  * RateLimit-Remaining for a leased token is the bucket's tokens as Redis last answered plus the lease
@@ -81,6 +82,8 @@ interface KeyLease {
 export class TokenLeases {
   /** The most tokens a lease holds: what the bucket refills in one lease, at most `max`. */
   readonly size: number;
+  /** A lease with this many unused tokens or fewer is topped up. */
+  private readonly lowWater: number;
   private readonly share: number;
   private readonly leases = new Map<number, KeyLease>();
 
@@ -90,6 +93,7 @@ export class TokenLeases {
     private readonly options: LeaseOptions,
   ) {
     this.size = Math.max(0, Math.min(options.max, Math.floor((perSecond * options.ms) / 1000)));
+    this.lowWater = Math.floor(this.size / 2);
     this.share = 2 * Math.max(1, options.instances);
   }
 
@@ -100,6 +104,15 @@ export class TokenLeases {
     const tokens = lease.left + lease.unused;
     lease.unused -= 1;
     return takeOne(tokens, this.perSecond, this.burst).decision;
+  }
+
+  /**
+   * Whether the key's lease, still valid, is down to half or less with no call in flight: a call
+   * now (with no take of its own) tops it up before it runs out.
+   */
+  topUpDue(keyId: number): boolean {
+    const lease = this.leases.get(keyId);
+    return lease !== undefined && lease.inFlight === 0 && lease.unused <= this.lowWater && this.size > 0;
   }
 
   /** Before a call to Redis for the key: what to give back and what lease to ask for. */
@@ -116,7 +129,7 @@ export class TokenLeases {
       back = lease.unused;
       lease.unused = 0;
     }
-    const want = lease.inFlight === 0 && lease.unused === 0 ? this.size : 0;
+    const want = lease.inFlight === 0 && lease.unused <= this.lowWater ? this.size : 0;
     lease.inFlight += 1;
     return { want, share: this.share, back, sentAt };
   }
@@ -127,11 +140,11 @@ export class TokenLeases {
     if (lease === undefined) return;
     lease.inFlight -= 1;
     if (answer !== null && answer.leased > 0) {
-      // Measured from the send: the tokens were taken after it, so they are spent within `ms`.
+      // Measured from the send: the tokens were taken after it. A top-up carries the few tokens still
+      // unused along with it (they are spent first, so none is held much longer than `ms`).
       lease.unused += answer.leased;
       lease.left = answer.left;
-      lease.expiresAt =
-        lease.unused === answer.leased ? sentAt + this.options.ms : Math.min(lease.expiresAt, sentAt + this.options.ms);
+      lease.expiresAt = sentAt + this.options.ms;
     }
     if (lease.inFlight === 0 && lease.unused === 0) this.leases.delete(keyId);
   }
@@ -209,20 +222,26 @@ export class RedisRateLimiter implements RateLimiter {
   take(keyId: number): RateDecision | Promise<RateDecision> {
     // Leased tokens were taken from the shared bucket already: they are spent even if Redis is down.
     const leased = this.leases.take(keyId);
-    if (leased !== undefined) return leased;
+    if (leased !== undefined) {
+      if (this.leases.topUpDue(keyId) && this.client.status === 'ready') this.waitingFor(keyId);
+      return leased;
+    }
     if (this.client.status !== 'ready') return this.degraded(keyId, 'unavailable', this.lastError);
-    return new Promise<RateDecision>((resolve) => {
-      let waiting = this.waiting.get(keyId);
-      if (waiting === undefined) {
-        waiting = [];
-        this.waiting.set(keyId, waiting);
-      }
-      waiting.push(resolve);
+    return new Promise<RateDecision>((resolve) => this.waitingFor(keyId).push(resolve));
+  }
+
+  /** The requests of this turn waiting for the key's call (none for a lease top-up alone). */
+  private waitingFor(keyId: number): ((decision: RateDecision) => void)[] {
+    let waiting = this.waiting.get(keyId);
+    if (waiting === undefined) {
+      waiting = [];
+      this.waiting.set(keyId, waiting);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flush);
       }
-    });
+    }
+    return waiting;
   }
 
   /**
