@@ -123,6 +123,22 @@ describe('the fast lane', () => {
     assert.equal(await count(h.counters.handoffs), 0);
   });
 
+  it('dates each answer with the current second (or the one before, at its very end), reading the clock once a second', async () => {
+    const dateOf = async (): Promise<number> => {
+      const { text } = await exchange(h.port, [get('/a')], 1);
+      return Date.parse(/\r\ndate: ([^\r]+)\r\n/.exec(text)?.[1] ?? '');
+    };
+    // The cached value is dropped by a timer at the second's end, which may fire a little late (as
+    // node:http's): a Date may lag by one second for those few ms, never by more.
+    for (let i = 0; i < 4; i += 1) {
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      const dated = await dateOf();
+      const after = Date.now();
+      assert.ok(dated >= before - 1000 && dated <= after, `Date ${new Date(dated).toUTCString()} is stale`);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+    }
+  });
+
   it('answers pipelined requests in order, a slow answer holding back the quick ones behind it', async () => {
     const { text } = await exchange(h.port, [get('/slow?ms=80') + get('/quick') + get('/slow?ms=10')], 3);
     assert.deepEqual(bodies(text), ['fast /slow?ms=80', 'fast /quick', 'fast /slow?ms=10']);

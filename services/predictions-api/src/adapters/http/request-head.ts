@@ -79,8 +79,11 @@ export function readRequestHead(bytes: Buffer): ReadHead | null {
     const name = line.slice(0, colon);
     const raw = line.slice(colon + 1);
     if (!FIELD_NAME.test(name) || !FIELD_VALUE.test(raw)) return null;
-    const value = raw.replace(/^[\t ]+|[\t ]+$/g, '');
-    switch (name.toLowerCase()) {
+    // FIELD_VALUE leaves space and tab as the only whitespace a value can hold: trim() drops exactly
+    // the optional whitespace around it (RFC 9110 §5.5).
+    const value = raw.trim();
+    const lower = name.toLowerCase();
+    switch (lower) {
       case 'host':
         if (head.host !== undefined) return null;
         head.host = value;
@@ -98,7 +101,7 @@ export function readRequestHead(bytes: Buffer): ReadHead | null {
         connection = value;
         break;
       default:
-        if (FRAMING_FIELDS.has(name.toLowerCase())) return null;
+        if (FRAMING_FIELDS.has(lower)) return null;
     }
   }
   return { head, length: end + HEAD_END.length };
