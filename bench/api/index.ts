@@ -13,8 +13,11 @@
 // measure itself on the axum side and flatter the ratio. loadgen drives axum at 60,000-110,000
 // req/s for about a third of a core. Nothing is pinned to a core: each side shares the machine
 // with the same generator. Rounds rotate the order of the sides so that drift in the machine's load
-// hits all of them; the median round of each is reported, with the CPU time each server (and Redis)
-// spent per answer, which depends much less on that drift than requests per second do.
+// hits all of them. A ratio to axum is taken within each round, between sides measured one right
+// after the other, and the round with the median ratio is reported (its requests per second and
+// latencies for both sides), with the CPU time each server (and Redis) spent per answer, which
+// depends much less on that drift than requests per second do. The ratio of the two sides' median
+// rounds, which pairs runs from different rounds, is reported beside it (ratio_of_medians).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -166,6 +169,24 @@ function load(
   return answer;
 }
 
+/**
+ * The round in which `runs` compare to `reference` (measured in the same round, one after the
+ * other) with the median ratio of requests per second: the side-by-side comparison least moved by
+ * drift in the machine's load, unlike a ratio of medians taken from different rounds.
+ */
+function medianRound(
+  runs: LoadResult[],
+  reference: LoadResult[],
+): { run: LoadResult; reference: LoadResult; ratio: number } {
+  const rounds = runs.flatMap((run, i) => {
+    const other = reference[i];
+    return other === undefined ? [] : [{ run, reference: other, ratio: run.rps / other.rps }];
+  });
+  const middle = rounds.sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)];
+  if (middle === undefined) throw new Error('no rounds');
+  return middle;
+}
+
 function median(results: LoadResult[]): LoadResult {
   const sorted = [...results].sort((a, b) => a.rps - b.rps);
   const middle = sorted[Math.floor((sorted.length - 1) / 2)];
@@ -206,7 +227,7 @@ interface ApiUnderTest {
 }
 
 export async function run(options: BenchOptions): Promise<BenchResult> {
-  const rounds = options.quick ? 1 : 3;
+  const rounds = options.quick ? 1 : 5;
   const warmUpS = options.quick ? 1 : 2;
   const measureS = options.quick ? 3 : 5;
   buildReference();
@@ -347,17 +368,21 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       LoadResult[],
     ];
     const bare = median(floorRuns);
-    const one = median(singleRuns);
-    const plain = median(plainRuns);
-    const n = median(clusterRuns);
-    const a = median(axumRuns);
-    const ratio = n.rps / a.rps;
+    const clusterRound = medianRound(clusterRuns, axumRuns);
+    const singleRound = medianRound(singleRuns, axumRuns);
+    const plainRound = medianRound(plainRuns, axumRuns);
+    const [n, a, ratio] = [clusterRound.run, clusterRound.reference, clusterRound.ratio];
+    const [one, plain] = [singleRound.run, plainRound.run];
+    const ratioOfMedians = median(clusterRuns).rps / median(axumRuns).rps;
     log(
       `node (2 workers, Redis bucket with leases, fast lane) ${Math.round(n.rps)} req/s, p99 ${n.p99_ms} ms; axum ` +
-        `${Math.round(a.rps)} req/s: ${round(ratio, 3)}x (targets: 0.8x, p99 <= 5 ms); one process with the memory ` +
-        `bucket ${round(one.rps / a.rps, 3)}x, p99 ${one.p99_ms} ms; the same without the fast lane ${round(plain.rps / a.rps, 3)}x`,
+        `${Math.round(a.rps)} req/s in the same round: ${round(ratio, 3)}x, the median round's (targets: 0.8x, ` +
+        `p99 <= 5 ms; ratio of the medians ${round(ratioOfMedians, 3)}x); one process with the memory bucket ` +
+        `${round(singleRound.ratio, 3)}x, p99 ${one.p99_ms} ms; the same without the fast lane ${round(plainRound.ratio, 3)}x`,
     );
     const errors = (runs: LoadResult[]): number => runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
+    const ratios = (runs: LoadResult[], reference: LoadResult[]): number[] =>
+      runs.map((r, i) => round(r.rps / (reference[i]?.rps ?? Number.NaN), 3));
     return {
       rps: round(n.rps, 0),
       p50_ms: n.p50_ms,
@@ -366,6 +391,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       ratio_vs_axum: round(ratio, 3),
       errors: errors(clusterRuns),
       targets_met: ratio >= 0.8 && n.p99_ms <= 5,
+      ratio_of_medians: round(ratioOfMedians, 3),
       deployment: `${cluster.workers} node:cluster workers, Redis token bucket with leases, fast lane on (both cores, as axum)`,
       cpu_us_per_request: n.server_cpu_us,
       redis_cpu_us_per_request: n.redis_cpu_us ?? null,
@@ -376,16 +402,16 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       single_process_rps: round(one.rps, 0),
       single_process_p50_ms: one.p50_ms,
       single_process_p99_ms: one.p99_ms,
-      single_process_ratio_vs_axum: round(one.rps / a.rps, 3),
+      single_process_ratio_vs_axum: round(singleRound.ratio, 3),
       single_process_errors: errors(singleRuns),
       single_process_cpu_us_per_request: one.server_cpu_us,
       node_http_only_rps: round(plain.rps, 0),
       node_http_only_p50_ms: plain.p50_ms,
       node_http_only_p99_ms: plain.p99_ms,
-      node_http_only_ratio_vs_axum: round(plain.rps / a.rps, 3),
+      node_http_only_ratio_vs_axum: round(plainRound.ratio, 3),
       node_http_only_errors: errors(plainRuns),
       node_http_only_cpu_us_per_request: plain.server_cpu_us,
-      fast_lane_speedup: round(one.rps / plain.rps, 3),
+      fast_lane_speedup: round(medianRound(singleRuns, plainRuns).ratio, 3),
       node_floor_rps: round(bare.rps, 0),
       node_floor_p99_ms: bare.p99_ms,
       node_floor_cpu_us_per_request: bare.server_cpu_us,
@@ -395,9 +421,9 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       rounds_rps: clusterRuns.map((r) => round(r.rps, 0)),
       // Each round measures every side once, one after the other: the ratio within a round is the
       // side-by-side one, the least exposed to drift in the machine's load.
-      rounds_ratio_vs_axum: clusterRuns.map((r, i) => round(r.rps / (axumRuns[i]?.rps ?? Number.NaN), 3)),
+      rounds_ratio_vs_axum: ratios(clusterRuns, axumRuns),
       single_process_rounds_rps: singleRuns.map((r) => round(r.rps, 0)),
-      single_process_rounds_ratio_vs_axum: singleRuns.map((r, i) => round(r.rps / (axumRuns[i]?.rps ?? Number.NaN), 3)),
+      single_process_rounds_ratio_vs_axum: ratios(singleRuns, axumRuns),
       node_http_only_rounds_rps: plainRuns.map((r) => round(r.rps, 0)),
       axum_rounds_rps: axumRuns.map((r) => round(r.rps, 0)),
       loadgen: 'bench/api/axum loadgen (Rust, 1 thread)',
