@@ -291,11 +291,20 @@ launch_kafka() {
   # KRaft storage must be formatted once with a cluster id before first start.
   if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
     local cluster_id
-    if [[ -s "$KAFKA_DIR/cluster.id" ]]; then
+    # An id starting with '-' reads as an option to the storage tool (1 in 64 of random ones did, and
+    # failed the format): such a saved id never formatted anything, so it is made anew.
+    if [[ -s "$KAFKA_DIR/cluster.id" && "$(<"$KAFKA_DIR/cluster.id")" != -* ]]; then
       cluster_id="$(<"$KAFKA_DIR/cluster.id")"
     else
-      # Same format as `kafka-storage random-uuid`: base64url of 16 random bytes.
-      cluster_id="$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+      # As `kafka-storage random-uuid` makes them: base64url of 16 random bytes, never with a leading '-'.
+      cluster_id="$(python3 -c '
+import base64, uuid
+while True:
+    text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not text.startswith("-"):
+        print(text)
+        break
+')"
       printf '%s\n' "$cluster_id" >"$KAFKA_DIR/cluster.id"
     fi
     log "kafka … formatting KRaft storage (cluster id $cluster_id)"
