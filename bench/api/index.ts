@@ -5,8 +5,10 @@
 // Elasticsearch), with a key checked and a token taken on every request. The main figures use both
 // cores, as axum's two threads do: two node:cluster workers sharing the Redis bucket (with token
 // leases), the fast lane on. Beside it, in the same rounds: the default deployment (one process,
-// the memory bucket), the same process with the fast lane off (node:http serves everything), and
-// a bare node:http server answering the same bytes (node-floor.ts), the floor of Node's HTTP stack.
+// the memory bucket), the same process with the fast lane off (node:http serves everything), a
+// bare node:http server answering the same bytes (node-floor.ts http), the floor of Node's HTTP
+// stack, and a bare node:net server writing those bytes for each read (node-floor.ts net), the
+// floor of Node's sockets, which is what the fast lane stands on.
 //
 // The load generator is bench/api/axum's `loadgen` (Rust, one thread), not autocannon: on this
 // 2-core machine autocannon tops out near 35,000 req/s while taking a whole core, so it would
@@ -242,6 +244,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   const apis: ApiUnderTest[] = [];
   let axum: ChildProcess | null = null;
   let floor: ChildProcess | null = null;
+  let netFloor: ChildProcess | null = null;
   try {
     await ensurePredictionsTemplate(elastic, prefix);
     await indexPredictions(elastic, prefix, predictions(), { refresh: 'wait_for' });
@@ -303,14 +306,21 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const axumUrl = `http://127.0.0.1:${axumPort}${PATH}`;
     await untilAnswers(axumUrl, {}, 'the axum server', axum);
     const floorPort = await freePort();
-    floor = spawn(process.execPath, ['--import', 'tsx', NODE_FLOOR, String(floorPort), bodyFile], {
+    floor = spawn(process.execPath, ['--import', 'tsx', NODE_FLOOR, String(floorPort), bodyFile, 'http'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const floorUrl = `http://127.0.0.1:${floorPort}${PATH}`;
     await untilAnswers(floorUrl, {}, 'the bare node:http server', floor);
+    const netFloorPort = await freePort();
+    netFloor = spawn(process.execPath, ['--import', 'tsx', NODE_FLOOR, String(netFloorPort), bodyFile, 'net'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const netFloorUrl = `http://127.0.0.1:${netFloorPort}${PATH}`;
+    await untilAnswers(netFloorUrl, {}, 'the bare node:net server', netFloor);
     for (const [what, url, headers] of [
       ['axum', axumUrl, {}],
       ['the bare node:http server', floorUrl, {}],
+      ['the bare node:net server', netFloorUrl, {}],
       ['the cluster', cluster.url, auth],
       ['the API without the fast lane', plainHttp.url, auth],
     ] as const) {
@@ -347,6 +357,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       },
       { name: 'axum', url: axumUrl, headers: [], pids: [axum.pid ?? -1], redis: null },
       { name: 'bare node:http', url: floorUrl, headers: [], pids: [floor.pid ?? -1], redis: null },
+      { name: 'bare node:net', url: netFloorUrl, headers: [], pids: [netFloor.pid ?? -1], redis: null },
     ];
     const results: LoadResult[][] = sides.map(() => []);
     for (let round_ = 0; round_ < rounds; round_ += 1) {
@@ -360,7 +371,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
         results[i]?.push(result);
       }
     }
-    const [singleRuns, plainRuns, clusterRuns, axumRuns, floorRuns] = results as [
+    const [singleRuns, plainRuns, clusterRuns, axumRuns, floorRuns, netFloorRuns] = results as [
+      LoadResult[],
       LoadResult[],
       LoadResult[],
       LoadResult[],
@@ -371,6 +383,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const clusterRound = medianRound(clusterRuns, axumRuns);
     const singleRound = medianRound(singleRuns, axumRuns);
     const plainRound = medianRound(plainRuns, axumRuns);
+    const netRound = medianRound(netFloorRuns, axumRuns);
     const [n, a, ratio] = [clusterRound.run, clusterRound.reference, clusterRound.ratio];
     const [one, plain] = [singleRound.run, plainRound.run];
     const ratioOfMedians = median(clusterRuns).rps / median(axumRuns).rps;
@@ -415,6 +428,10 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       node_floor_rps: round(bare.rps, 0),
       node_floor_p99_ms: bare.p99_ms,
       node_floor_cpu_us_per_request: bare.server_cpu_us,
+      node_net_floor_rps: round(netRound.run.rps, 0),
+      node_net_floor_p99_ms: netRound.run.p99_ms,
+      node_net_floor_ratio_vs_axum: round(netRound.ratio, 3),
+      node_net_floor_cpu_us_per_request: netRound.run.server_cpu_us,
       connections: CONNECTIONS,
       rounds,
       measure_s_per_round: measureS,
@@ -435,6 +452,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     };
   } finally {
     await stop(floor);
+    await stop(netFloor);
     await stop(axum);
     await Promise.all(apis.map((api) => stop(api.process)));
     rmSync(scratch, { recursive: true, force: true });

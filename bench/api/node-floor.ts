@@ -1,21 +1,43 @@
-// The floor of Node's HTTP stack for `npm run bench -- api`: a bare node:http server answering the
-// API's latest bytes, with the same content type and RateLimit headers, and nothing else (no key,
-// no bucket, no metrics, no routing). The API's distance to it is the API's own work.
+// Floors of Node for `npm run bench -- api`: servers answering the API's latest bytes with the same
+// content type and RateLimit headers, and nothing else (no key, no bucket, no metrics, no routing).
 //
-//   node --import tsx bench/api/node-floor.ts <port> <body.json>
-import { createServer } from 'node:http';
+// - `http`: a bare node:http server, the floor of Node's HTTP stack.
+// - `net`: a bare node:net server writing one whole answer (head and body, one Buffer made once)
+//   for each read, without looking at what it read. Not a server (it would answer a request split
+//   across reads twice), but the floor of what the fast lane does: Node's socket reads and writes.
+//
+//   node --import tsx bench/api/node-floor.ts <port> <body.json> [http|net]
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 
-const [port, file] = process.argv.slice(2);
-if (port === undefined || file === undefined) throw new Error('usage: node-floor.ts <port> <body.json>');
+const [port, file, mode = 'http'] = process.argv.slice(2);
+if (port === undefined || file === undefined || (mode !== 'http' && mode !== 'net'))
+  throw new Error('usage: node-floor.ts <port> <body.json> [http|net]');
 const body = readFileSync(file);
-createServer((_request, response) => {
-  response.writeHead(200, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': body.length,
-    'ratelimit-limit': 1_000_000_000,
-    'ratelimit-remaining': 999_999_999,
-    'ratelimit-reset': 1,
-  });
-  response.end(body);
-}).listen(Number(port), '127.0.0.1');
+const headers = {
+  'content-type': 'application/json; charset=utf-8',
+  'content-length': body.length,
+  'ratelimit-limit': 1_000_000_000,
+  'ratelimit-remaining': 999_999_999,
+  'ratelimit-reset': 1,
+};
+
+if (mode === 'http') {
+  createHttpServer((_request, response) => {
+    response.writeHead(200, headers);
+    response.end(body);
+  }).listen(Number(port), '127.0.0.1');
+} else {
+  const head =
+    'HTTP/1.1 200 OK\r\n' +
+    Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('') +
+    `date: ${new Date().toUTCString()}\r\nconnection: keep-alive\r\nkeep-alive: timeout=5\r\n\r\n`;
+  const answer = Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  createNetServer({ noDelay: true }, (socket) => {
+    socket.on('data', () => socket.write(answer));
+    socket.on('error', () => socket.destroy());
+  }).listen(Number(port), '127.0.0.1');
+}
