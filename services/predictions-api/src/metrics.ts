@@ -16,7 +16,11 @@ export interface ApiMetrics {
   rateLimitStoreUp: Gauge;
 }
 
-/** Request metrics with their label children cached, so the hot path does no label hashing. */
+/**
+ * Request metrics with their label children cached, so the hot path builds no label object. (A
+ * prom-client child still hashes and checks its labels on each call: about 0.3 µs per request in a
+ * micro benchmark, 0.14 µs measured in the API's benchmark.)
+ */
 export function createApiMetrics(registry: Registry): ApiMetrics {
   const requests = new Counter({
     name: 'api_requests_total',
@@ -31,7 +35,7 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  // Children by route, then status: two map lookups and no string built per request.
+  // Children by route, then status: two map lookups and no label object built per request.
   const counters = new Map<string, Map<number, Counter.Internal>>();
   const histograms = new Map<string, Histogram.Internal<'route'>>();
   return {

@@ -27,14 +27,15 @@ export interface ReadHead {
 export const MAX_FAST_HEAD_BYTES = 8 * 1024;
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
-const REQUEST_LINE = /^GET (\/[\x21-\x7e]*) HTTP\/1\.1$/;
-/** RFC 9110 token characters: a field name. */
-const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /**
- * Visible ASCII, space and tab: a field value without obs-text (bytes ≥ 0x80 are left to Node).
- * With the patterns above, this also refuses a bare CR or LF anywhere in the head.
+ * The request line, and then each field line, read in place with sticky patterns. Neither can
+ * match in more than one way (a value holds no CR), so a read is linear in the head's length.
+ * The name is an RFC 9110 token; the value is visible ASCII, space and tab, without obs-text
+ * (bytes ≥ 0x80 are left to Node). These also refuse a bare CR or LF anywhere in the head, and
+ * obsolete line folding (a line starting with whitespace is no field line).
  */
-const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
+const REQUEST_LINE = /GET (\/[\x21-\x7e]*) HTTP\/1\.1\r\n/y;
+const FIELD_LINE = /([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e]*)\r\n/y;
 
 /** Fields that change how the connection or the message is read: such requests are node:http's. */
 const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer']);
@@ -51,11 +52,10 @@ const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding', 'upgrade'
 export function readRequestHead(bytes: Buffer): ReadHead | null {
   const end = bytes.indexOf(HEAD_END, 0, 'latin1');
   if (end < 0 || end > MAX_FAST_HEAD_BYTES) return null;
-  const text = bytes.toString('latin1', 0, end);
-  let lineEnd = text.indexOf('\r\n');
-  if (lineEnd < 0) lineEnd = text.length;
-  const requestLine = REQUEST_LINE.exec(text.slice(0, lineEnd));
-  const target = requestLine?.[1];
+  // Through the last field line's CRLF: every line, the request line included, ends with one.
+  const text = bytes.toString('latin1', 0, end + 2);
+  REQUEST_LINE.lastIndex = 0;
+  const target = REQUEST_LINE.exec(text)?.[1];
   if (target === undefined || target.includes('#')) return null;
   const mark = target.indexOf('?');
   const head: RequestHead = {
@@ -68,22 +68,17 @@ export function readRequestHead(bytes: Buffer): ReadHead | null {
     apiKey: undefined,
   };
   let connection: string | undefined;
-  let start = lineEnd + 2;
-  while (start < text.length) {
-    let next = text.indexOf('\r\n', start);
-    if (next < 0) next = text.length;
-    const line = text.slice(start, next);
-    start = next + 2;
-    const colon = line.indexOf(':');
-    if (colon <= 0) return null;
-    const name = line.slice(0, colon);
-    const raw = line.slice(colon + 1);
-    if (!FIELD_NAME.test(name) || !FIELD_VALUE.test(raw)) return null;
-    // FIELD_VALUE leaves space and tab as the only whitespace a value can hold: trim() drops exactly
-    // the optional whitespace around it (RFC 9110 §5.5).
-    const value = raw.trim();
-    const lower = name.toLowerCase();
-    switch (lower) {
+  let at = REQUEST_LINE.lastIndex;
+  while (at < text.length) {
+    FIELD_LINE.lastIndex = at;
+    const field = FIELD_LINE.exec(text);
+    if (field === null) return null;
+    at = FIELD_LINE.lastIndex;
+    const name = (field[1] ?? '').toLowerCase();
+    // Space and tab are the only whitespace a value can hold: trim() drops exactly the optional
+    // whitespace around it (RFC 9110 §5.5).
+    const value = (field[2] ?? '').trim();
+    switch (name) {
       case 'host':
         if (head.host !== undefined) return null;
         head.host = value;
@@ -101,7 +96,7 @@ export function readRequestHead(bytes: Buffer): ReadHead | null {
         connection = value;
         break;
       default:
-        if (FRAMING_FIELDS.has(lower)) return null;
+        if (FRAMING_FIELDS.has(name)) return null;
     }
   }
   return { head, length: end + HEAD_END.length };
