@@ -23,7 +23,9 @@ function echoRoutes(): ApiRoutes & { seen: string[] } {
         return new Promise((resolve) => setTimeout(() => resolve(answer), Number(ms)));
       return answer;
     },
-    streams: (path) => path === '/v1/stream',
+    answerUnlessStream(request: RequestHead): Maybe<Answer> | null {
+      return request.path === '/v1/stream' ? null : this.answer(request);
+    },
     observeMalformed: () => undefined,
   };
 }

@@ -115,12 +115,12 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
     private serve(): void {
       while (this.pending !== null && !this.done) {
         const read = readRequestHead(this.pending);
-        if (read === null || routes.streams(read.head.path)) {
+        const outcome = read === null ? null : routes.answerUnlessStream(read.head);
+        if (read === null || outcome === null) {
           this.handOff();
           return;
         }
         this.pending = read.length === this.pending.length ? null : this.pending.subarray(read.length);
-        const outcome = routes.answer(read.head);
         if (outcome instanceof Promise) {
           this.hold();
           void outcome.then((answer) => {

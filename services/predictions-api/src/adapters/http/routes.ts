@@ -81,8 +81,11 @@ interface Route {
 export interface ApiRoutes {
   /** The answer to a request. Never rejects: a failure is answered (503 or 500) and logged. */
   answer(request: RequestHead): Maybe<Answer>;
-  /** Whether the path's answer is an event stream (false for an unknown path). */
-  streams(path: string): boolean;
+  /**
+   * As `answer`, or null, with nothing done or counted, when the path's answer is an event stream
+   * (which only node:http's transport serves): one route lookup either way.
+   */
+  answerUnlessStream(request: RequestHead): Maybe<Answer> | null;
   /** Counts an answer given outside the route table (a request no parser accepted), for /metrics. */
   observeMalformed(status: number): void;
 }
@@ -333,25 +336,29 @@ export function createApiRoutes(deps: RouteDependencies): ApiRoutes {
     return answer;
   };
 
+  const respond = (request: RequestHead, found: Route | undefined): Maybe<Answer> => {
+    const started = performance.now();
+    const name = found?.name ?? 'unknown';
+    let outcome: Maybe<Answer>;
+    try {
+      outcome = dispatch(request, found);
+    } catch (error) {
+      outcome = failed(error, name);
+    }
+    return outcome instanceof Promise
+      ? outcome.then(
+          (answer) => finish(name, started, answer),
+          (error: unknown) => finish(name, started, failed(error, name)),
+        )
+      : finish(name, started, outcome);
+  };
+
   return {
-    answer(request) {
-      const started = performance.now();
+    answer: (request) => respond(request, routes.get(request.path)),
+    answerUnlessStream(request) {
       const found = routes.get(request.path);
-      const name = found?.name ?? 'unknown';
-      let outcome: Maybe<Answer>;
-      try {
-        outcome = dispatch(request, found);
-      } catch (error) {
-        outcome = failed(error, name);
-      }
-      return outcome instanceof Promise
-        ? outcome.then(
-            (answer) => finish(name, started, answer),
-            (error: unknown) => finish(name, started, failed(error, name)),
-          )
-        : finish(name, started, outcome);
+      return found?.streams === true ? null : respond(request, found);
     },
-    streams: (path) => routes.get(path)?.streams === true,
     observeMalformed: (status) => metrics.observe('malformed', status, 0),
   };
 }
