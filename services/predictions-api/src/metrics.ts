@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Histogram, type Registry } from 'prom-client';
 
 export interface ApiMetrics {
   /** Counts a finished request and observes its duration. */
@@ -16,47 +16,119 @@ export interface ApiMetrics {
   rateLimitStoreUp: Gauge;
 }
 
+/** Upper bounds (seconds) of api_request_duration_seconds' buckets. */
+export const DURATION_BOUNDS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+/** One route's requests, in plain numbers: counts by status and durations by bucket. */
+class RouteTally {
+  /** Requests by status not yet added to api_requests_total (it is read rarely, counted often). */
+  readonly unflushed = new Map<number, number>();
+  /** Requests by duration bucket, not cumulative; the last one is +Inf. */
+  readonly buckets = new Float64Array(DURATION_BOUNDS.length + 1);
+  sum = 0;
+  count = 0;
+
+  constructor(readonly route: string) {}
+
+  observe(status: number, seconds: number): void {
+    this.unflushed.set(status, (this.unflushed.get(status) ?? 0) + 1);
+    let bucket = 0;
+    while (bucket < DURATION_BOUNDS.length && seconds > (DURATION_BOUNDS[bucket] ?? Infinity)) bucket += 1;
+    this.buckets[bucket] = (this.buckets[bucket] ?? 0) + 1;
+    this.sum += seconds;
+    this.count += 1;
+  }
+
+  reset(): void {
+    this.unflushed.clear();
+    this.buckets.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+}
+
+/** A metric as a prom-client registry reads one: what its own cluster aggregation registers too. */
+interface RegistryMetric {
+  name: string;
+  help: string;
+  type: 'histogram';
+  aggregator: 'sum';
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: { labels: Record<string, string | number>; value: number; metricName: string }[];
+  }>;
+  reset(): void;
+}
+
 /**
- * Request metrics with their label children cached, so the hot path builds no label object. (A
- * prom-client child still hashes and checks its labels on each call: about 0.3 µs per request in a
- * micro benchmark, 0.14 µs measured in the API's benchmark.)
+ * api_request_duration_seconds from the routes' tallies, in the shape prom-client reads from its own
+ * Histogram (`get()`), so the text exposition and the cluster's sum across workers are prom-client's.
+ */
+function durationHistogram(tallies: Map<string, RouteTally>): RegistryMetric {
+  const name = 'api_request_duration_seconds';
+  const help = 'HTTP request duration, by route';
+  return {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: () => {
+      const values = [...tallies.values()].flatMap((tally) => {
+        let cumulative = 0;
+        const buckets = [...DURATION_BOUNDS, '+Inf' as const].map((bound, i) => {
+          cumulative += tally.buckets[i] ?? 0;
+          return { labels: { le: bound, route: tally.route }, value: cumulative, metricName: `${name}_bucket` };
+        });
+        return [
+          ...buckets,
+          { labels: { route: tally.route }, value: tally.sum, metricName: `${name}_sum` },
+          { labels: { route: tally.route }, value: tally.count, metricName: `${name}_count` },
+        ];
+      });
+      return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
+    },
+    reset: () => {
+      for (const tally of tallies.values()) tally.reset();
+    },
+  };
+}
+
+/**
+ * Request metrics kept in plain numbers per route and read by prom-client only when scraped:
+ * api_requests_total is a prom-client Counter topped up from the tallies by its `collect` hook, and
+ * api_request_duration_seconds a metric object read straight from them. prom-client's own labelled
+ * Counter and Histogram hash their labels and turn each bucket bound into a property key on every
+ * call: about 0.6 µs per request, measured in the api benchmark (one process: 9.8-10.5 against
+ * 9.2-9.4 µs of CPU per answer without these metrics), a sixth of the API's JavaScript per answer.
  */
 export function createApiMetrics(registry: Registry): ApiMetrics {
-  const requests = new Counter({
+  const tallies = new Map<string, RouteTally>();
+  new Counter({
     name: 'api_requests_total',
     help: 'HTTP requests, by route and status',
     labelNames: ['route', 'status'],
     registers: [registry],
+    collect() {
+      for (const tally of tallies.values()) {
+        for (const [status, count] of tally.unflushed) this.inc({ route: tally.route, status: String(status) }, count);
+        tally.unflushed.clear();
+      }
+    },
   });
-  const duration = new Histogram({
-    name: 'api_request_duration_seconds',
-    help: 'HTTP request duration, by route',
-    labelNames: ['route'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
-  });
-  // Children by route, then status: two map lookups and no label object built per request.
-  const counters = new Map<string, Map<number, Counter.Internal>>();
-  const histograms = new Map<string, Histogram.Internal<'route'>>();
+  // prom-client's types admit only its own metric classes; at run time a registry reads any object
+  // with a name, a type, an aggregator, get() and reset(), as its own cluster aggregation registers.
+  registry.registerMetric(durationHistogram(tallies) as unknown as Histogram);
   return {
     observe(route, status, seconds) {
-      let byStatus = counters.get(route);
-      if (byStatus === undefined) {
-        byStatus = new Map();
-        counters.set(route, byStatus);
+      let tally = tallies.get(route);
+      if (tally === undefined) {
+        tally = new RouteTally(route);
+        tallies.set(route, tally);
       }
-      let counter = byStatus.get(status);
-      if (counter === undefined) {
-        counter = requests.labels({ route, status: String(status) });
-        byStatus.set(status, counter);
-      }
-      counter.inc();
-      let histogram = histograms.get(route);
-      if (histogram === undefined) {
-        histogram = duration.labels({ route });
-        histograms.set(route, histogram);
-      }
-      histogram.observe(seconds);
+      tally.observe(status, seconds);
     },
     streams: new Gauge({ name: 'api_stream_clients', help: 'Open server-sent event streams', registers: [registry] }),
     cacheSize: new Gauge({
