@@ -125,6 +125,26 @@ describe('the fast lane', () => {
     assert.equal(await count(h.counters.handoffs), 0);
   });
 
+  it('asks the routes anew for each request repeated on a connection, and reads a changed one afresh', async () => {
+    const same = get('/a?x=1', 'X-API-Key: k\r\n');
+    const pieces = [same, same, same, get('/a?x=2', 'X-API-Key: k\r\n'), get('/a?x=1', 'X-API-Key: j\r\n'), same];
+    const { text } = await exchange(h.port, pieces, pieces.length);
+    assert.deepEqual(bodies(text), [
+      'fast /a?x=1',
+      'fast /a?x=1',
+      'fast /a?x=1',
+      'fast /a?x=2',
+      'fast /a?x=1',
+      'fast /a?x=1',
+    ]);
+    assert.deepEqual(
+      [...text.matchAll(/\r\nx-key: (\w)\r\n/g)].map((m) => m[1]),
+      ['k', 'k', 'k', 'k', 'j', 'k'],
+    );
+    assert.equal(h.routes.seen.length, pieces.length, 'every request reached the routes (key and bucket included)');
+    assert.equal(await count(h.counters.answers), pieces.length);
+  });
+
   it('dates each answer with the current second (or the one before, at its very end), reading the clock once a second', async () => {
     const dateOf = async (): Promise<number> => {
       const { text } = await exchange(h.port, [get('/a')], 1);

@@ -3,15 +3,15 @@
  * lane's strict reader below.
  */
 export interface RequestHead {
-  method: string;
-  path: string;
+  readonly method: string;
+  readonly path: string;
   /** The query string without its `?` ('' when none). */
-  search: string;
-  host: string | undefined;
+  readonly search: string;
+  readonly host: string | undefined;
   /** HTTP/1.1 (a Host header is then required); false for HTTP/1.0. */
-  http11: boolean;
-  authorization: string | undefined;
-  apiKey: string | string[] | undefined;
+  readonly http11: boolean;
+  readonly authorization: string | undefined;
+  readonly apiKey: string | string[] | undefined;
 }
 
 /** A request head read off the front of a buffer, and how many bytes it took. */
@@ -57,16 +57,9 @@ export function readRequestHead(bytes: Buffer): ReadHead | null {
   REQUEST_LINE.lastIndex = 0;
   const target = REQUEST_LINE.exec(text)?.[1];
   if (target === undefined || target.includes('#')) return null;
-  const mark = target.indexOf('?');
-  const head: RequestHead = {
-    method: 'GET',
-    path: mark < 0 ? target : target.slice(0, mark),
-    search: mark < 0 ? '' : target.slice(mark + 1),
-    host: undefined,
-    http11: true,
-    authorization: undefined,
-    apiKey: undefined,
-  };
+  let host: string | undefined;
+  let authorization: string | undefined;
+  let apiKey: string | undefined;
   let connection: string | undefined;
   let at = REQUEST_LINE.lastIndex;
   while (at < text.length) {
@@ -80,16 +73,16 @@ export function readRequestHead(bytes: Buffer): ReadHead | null {
     const value = (field[2] ?? '').trim();
     switch (name) {
       case 'host':
-        if (head.host !== undefined) return null;
-        head.host = value;
+        if (host !== undefined) return null;
+        host = value;
         break;
       case 'authorization':
-        if (head.authorization !== undefined) return null;
-        head.authorization = value;
+        if (authorization !== undefined) return null;
+        authorization = value;
         break;
       case 'x-api-key':
-        if (head.apiKey !== undefined) return null;
-        head.apiKey = value;
+        if (apiKey !== undefined) return null;
+        apiKey = value;
         break;
       case 'connection':
         if (connection !== undefined || value.toLowerCase() !== 'keep-alive') return null;
@@ -99,5 +92,15 @@ export function readRequestHead(bytes: Buffer): ReadHead | null {
         if (FRAMING_FIELDS.has(name)) return null;
     }
   }
+  const mark = target.indexOf('?');
+  const head: RequestHead = {
+    method: 'GET',
+    path: mark < 0 ? target : target.slice(0, mark),
+    search: mark < 0 ? '' : target.slice(mark + 1),
+    host,
+    http11: true,
+    authorization,
+    apiKey,
+  };
   return { head, length: end + HEAD_END.length };
 }
