@@ -8,12 +8,15 @@
 // the memory bucket), the same process with the fast lane off (node:http serves everything), a
 // bare node:http server answering the same bytes (node-floor.ts http), the floor of Node's HTTP
 // stack, and a bare node:net server writing those bytes for each read (node-floor.ts net), the
-// floor of Node's sockets, which is what the fast lane stands on.
+// floor of Node's sockets, which is what the fast lane stands on, in one process and as two
+// cluster workers: what sharing this 2-core machine with the load generator costs a cluster
+// without any of the API's code (each worker sleeps and wakes in epoll about once per 3 answers,
+// one process about once per 300).
 //
 // The load generator is bench/api/axum's `loadgen` (Rust, one thread), not autocannon: on this
 // 2-core machine autocannon tops out near 35,000 req/s while taking a whole core, so it would
-// measure itself on the axum side and flatter the ratio. loadgen drives axum at 60,000-110,000
-// req/s for about a third of a core. Nothing is pinned to a core: each side shares the machine
+// measure itself on the axum side and flatter the ratio. loadgen drives axum at 110,000-145,000
+// req/s for 0.6-0.7 of a core. Nothing is pinned to a core: each side shares the machine
 // with the same generator. Rounds rotate the order of the sides so that drift in the machine's load
 // hits all of them. A ratio to axum is taken within each round, between sides measured one right
 // after the other, and the round with the median ratio is reported (its requests per second and
@@ -245,6 +248,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   let axum: ChildProcess | null = null;
   let floor: ChildProcess | null = null;
   let netFloor: ChildProcess | null = null;
+  let netFloorCluster: ChildProcess | null = null;
   try {
     await ensurePredictionsTemplate(elastic, prefix);
     await indexPredictions(elastic, prefix, predictions(), { refresh: 'wait_for' });
@@ -317,10 +321,21 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     });
     const netFloorUrl = `http://127.0.0.1:${netFloorPort}${PATH}`;
     await untilAnswers(netFloorUrl, {}, 'the bare node:net server', netFloor);
+    const netFloorClusterPort = await freePort();
+    netFloorCluster = spawn(
+      process.execPath,
+      ['--import', 'tsx', NODE_FLOOR, String(netFloorClusterPort), bodyFile, 'net', '2'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const netFloorClusterUrl = `http://127.0.0.1:${netFloorClusterPort}${PATH}`;
+    await untilAnswers(netFloorClusterUrl, {}, 'the bare node:net cluster', netFloorCluster);
+    // Both workers up: the primary forks them at once, and each answers when it listens.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const [what, url, headers] of [
       ['axum', axumUrl, {}],
       ['the bare node:http server', floorUrl, {}],
       ['the bare node:net server', netFloorUrl, {}],
+      ['the bare node:net cluster', netFloorClusterUrl, {}],
       ['the cluster', cluster.url, auth],
       ['the API without the fast lane', plainHttp.url, auth],
     ] as const) {
@@ -358,6 +373,13 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       { name: 'axum', url: axumUrl, headers: [], pids: [axum.pid ?? -1], redis: null },
       { name: 'bare node:http', url: floorUrl, headers: [], pids: [floor.pid ?? -1], redis: null },
       { name: 'bare node:net', url: netFloorUrl, headers: [], pids: [netFloor.pid ?? -1], redis: null },
+      {
+        name: 'bare node:net (2 workers)',
+        url: netFloorClusterUrl,
+        headers: [],
+        pids: processTree(netFloorCluster.pid ?? -1),
+        redis: null,
+      },
     ];
     const results: LoadResult[][] = sides.map(() => []);
     for (let round_ = 0; round_ < rounds; round_ += 1) {
@@ -371,7 +393,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
         results[i]?.push(result);
       }
     }
-    const [singleRuns, plainRuns, clusterRuns, axumRuns, floorRuns, netFloorRuns] = results as [
+    const [singleRuns, plainRuns, clusterRuns, axumRuns, floorRuns, netFloorRuns, netClusterRuns] = results as [
+      LoadResult[],
       LoadResult[],
       LoadResult[],
       LoadResult[],
@@ -384,6 +407,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const singleRound = medianRound(singleRuns, axumRuns);
     const plainRound = medianRound(plainRuns, axumRuns);
     const netRound = medianRound(netFloorRuns, axumRuns);
+    const netClusterRound = medianRound(netClusterRuns, axumRuns);
     const [n, a, ratio] = [clusterRound.run, clusterRound.reference, clusterRound.ratio];
     const [one, plain] = [singleRound.run, plainRound.run];
     const ratioOfMedians = median(clusterRuns).rps / median(axumRuns).rps;
@@ -391,7 +415,9 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       `node (2 workers, Redis bucket with leases, fast lane) ${Math.round(n.rps)} req/s, p99 ${n.p99_ms} ms; axum ` +
         `${Math.round(a.rps)} req/s in the same round: ${round(ratio, 3)}x, the median round's (targets: 0.8x, ` +
         `p99 <= 5 ms; ratio of the medians ${round(ratioOfMedians, 3)}x); one process with the memory bucket ` +
-        `${round(singleRound.ratio, 3)}x, p99 ${one.p99_ms} ms; the same without the fast lane ${round(plainRound.ratio, 3)}x`,
+        `${round(singleRound.ratio, 3)}x, p99 ${one.p99_ms} ms; one process without the fast lane ` +
+        `${round(plainRound.ratio, 3)}x; the bare node:net floor ${round(netRound.ratio, 3)}x in one process, ` +
+        `${round(netClusterRound.ratio, 3)}x as 2 workers`,
     );
     const errors = (runs: LoadResult[]): number => runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
     const ratios = (runs: LoadResult[], reference: LoadResult[]): number[] =>
@@ -432,6 +458,9 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       node_net_floor_p99_ms: netRound.run.p99_ms,
       node_net_floor_ratio_vs_axum: round(netRound.ratio, 3),
       node_net_floor_cpu_us_per_request: netRound.run.server_cpu_us,
+      node_net_floor_2_workers_rps: round(netClusterRound.run.rps, 0),
+      node_net_floor_2_workers_ratio_vs_axum: round(netClusterRound.ratio, 3),
+      node_net_floor_2_workers_cpu_us_per_request: netClusterRound.run.server_cpu_us,
       connections: CONNECTIONS,
       rounds,
       measure_s_per_round: measureS,
@@ -441,6 +470,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       rounds_ratio_vs_axum: ratios(clusterRuns, axumRuns),
       single_process_rounds_rps: singleRuns.map((r) => round(r.rps, 0)),
       single_process_rounds_ratio_vs_axum: ratios(singleRuns, axumRuns),
+      node_net_floor_rounds_ratio_vs_axum: ratios(netFloorRuns, axumRuns),
+      node_net_floor_2_workers_rounds_ratio_vs_axum: ratios(netClusterRuns, axumRuns),
       node_http_only_rounds_rps: plainRuns.map((r) => round(r.rps, 0)),
       axum_rounds_rps: axumRuns.map((r) => round(r.rps, 0)),
       loadgen: 'bench/api/axum loadgen (Rust, 1 thread)',
@@ -453,6 +484,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   } finally {
     await stop(floor);
     await stop(netFloor);
+    await stop(netFloorCluster);
     await stop(axum);
     await Promise.all(apis.map((api) => stop(api.process)));
     rmSync(scratch, { recursive: true, force: true });
