@@ -112,7 +112,12 @@ export class TokenLeases {
    */
   topUpDue(keyId: number): boolean {
     const lease = this.leases.get(keyId);
-    return lease !== undefined && lease.inFlight === 0 && lease.unused <= this.lowWater && this.size > 0;
+    return lease !== undefined && this.wantsLease(lease) && this.size > 0;
+  }
+
+  /** No call of the key in flight, and half a lease or less unused: the next call asks for a lease. */
+  private wantsLease(lease: KeyLease): boolean {
+    return lease.inFlight === 0 && lease.unused <= this.lowWater;
   }
 
   /** Before a call to Redis for the key: what to give back and what lease to ask for. */
@@ -129,7 +134,7 @@ export class TokenLeases {
       back = lease.unused;
       lease.unused = 0;
     }
-    const want = lease.inFlight === 0 && lease.unused <= this.lowWater ? this.size : 0;
+    const want = this.wantsLease(lease) ? this.size : 0;
     lease.inFlight += 1;
     return { want, share: this.share, back, sentAt };
   }
