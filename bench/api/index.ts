@@ -47,14 +47,18 @@ const NODE_FLOOR = fileURLToPath(new URL('./node-floor.ts', import.meta.url));
 
 const log = (message: string): void => void process.stderr.write(`[api] ${message}\n`);
 
-/** CPU seconds (user + system) used so far by these processes (Linux /proc; clock ticks of 1/100 s). */
-function cpuSeconds(pids: number[]): number {
+/**
+ * CPU seconds used so far by these processes (Linux /proc; clock ticks of 1/100 s): user + system,
+ * or user only. User time is the server's own code (JavaScript, V8, Node, libuv, or axum's Rust)
+ * without the kernel's sockets, and moves much less with the machine's load than the total does.
+ */
+function cpuSeconds(pids: number[], which: 'all' | 'user' = 'all'): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += Number(fields[11]) + (which === 'all' ? Number(fields[12]) : 0);
     } catch {
       // gone
     }
@@ -100,6 +104,8 @@ interface LoadResult {
   all_requests: number;
   /** Server CPU (µs) per answer over the whole run, warm-up included; and the rate limiter's Redis. */
   server_cpu_us?: number;
+  /** The user-space part of server_cpu_us. */
+  server_user_cpu_us?: number;
   redis_cpu_us?: number;
 }
 
@@ -160,7 +166,7 @@ function load(
   server: number[],
   redis: number | null,
 ): LoadResult {
-  const before = [cpuSeconds(server), redis === null ? 0 : cpuSeconds([redis])];
+  const before = [cpuSeconds(server), cpuSeconds(server, 'user'), redis === null ? 0 : cpuSeconds([redis])];
   const result = spawnSync(
     join(AXUM_DIR, 'target/release/loadgen'),
     [url, String(CONNECTIONS), String(warmUpS), String(measureS), '1', ...headers],
@@ -170,7 +176,8 @@ function load(
   const answer = JSON.parse(result.stdout.trim()) as LoadResult;
   const perRequest = (seconds: number): number => round((seconds * 1e6) / Math.max(1, answer.all_requests), 2);
   answer.server_cpu_us = perRequest(cpuSeconds(server) - (before[0] ?? 0));
-  if (redis !== null) answer.redis_cpu_us = perRequest(cpuSeconds([redis]) - (before[1] ?? 0));
+  answer.server_user_cpu_us = perRequest(cpuSeconds(server, 'user') - (before[1] ?? 0));
+  if (redis !== null) answer.redis_cpu_us = perRequest(cpuSeconds([redis]) - (before[2] ?? 0));
   return answer;
 }
 
@@ -346,7 +353,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const redis = redisPid(redisUrl);
     const describe = (r: LoadResult): string =>
       `${Math.round(r.rps)} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, ` +
-      `server CPU ${r.server_cpu_us} µs/req${r.redis_cpu_us === undefined ? '' : ` (+ Redis ${r.redis_cpu_us})`}, ` +
+      `server CPU ${r.server_cpu_us} µs/req (user ${r.server_user_cpu_us})` +
+      `${r.redis_cpu_us === undefined ? '' : ` (+ Redis ${r.redis_cpu_us})`}, ` +
       `loadgen ${round(r.cpu_s / r.measured_s, 2)} core`;
     const sides = [
       {
@@ -433,17 +441,20 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       ratio_of_medians: round(ratioOfMedians, 3),
       deployment: `${cluster.workers} node:cluster workers, Redis token bucket with leases, fast lane on (both cores, as axum)`,
       cpu_us_per_request: n.server_cpu_us,
+      user_cpu_us_per_request: n.server_user_cpu_us,
       redis_cpu_us_per_request: n.redis_cpu_us ?? null,
       axum_p50_ms: a.p50_ms,
       axum_p99_ms: a.p99_ms,
       axum_errors: errors(axumRuns),
       axum_cpu_us_per_request: a.server_cpu_us,
+      axum_user_cpu_us_per_request: a.server_user_cpu_us,
       single_process_rps: round(one.rps, 0),
       single_process_p50_ms: one.p50_ms,
       single_process_p99_ms: one.p99_ms,
       single_process_ratio_vs_axum: round(singleRound.ratio, 3),
       single_process_errors: errors(singleRuns),
       single_process_cpu_us_per_request: one.server_cpu_us,
+      single_process_user_cpu_us_per_request: one.server_user_cpu_us,
       node_http_only_rps: round(plain.rps, 0),
       node_http_only_p50_ms: plain.p50_ms,
       node_http_only_p99_ms: plain.p99_ms,
@@ -458,9 +469,11 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       node_net_floor_p99_ms: netRound.run.p99_ms,
       node_net_floor_ratio_vs_axum: round(netRound.ratio, 3),
       node_net_floor_cpu_us_per_request: netRound.run.server_cpu_us,
+      node_net_floor_user_cpu_us_per_request: netRound.run.server_user_cpu_us,
       node_net_floor_2_workers_rps: round(netClusterRound.run.rps, 0),
       node_net_floor_2_workers_ratio_vs_axum: round(netClusterRound.ratio, 3),
       node_net_floor_2_workers_cpu_us_per_request: netClusterRound.run.server_cpu_us,
+      node_net_floor_2_workers_user_cpu_us_per_request: netClusterRound.run.server_user_cpu_us,
       connections: CONNECTIONS,
       rounds,
       measure_s_per_round: measureS,
