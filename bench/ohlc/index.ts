@@ -29,6 +29,7 @@ import {
   createKafka,
   deleteTopics,
   ensureTopics,
+  groupName,
   MessageProducer,
   topicName,
   TOPICS,
@@ -210,7 +211,8 @@ async function runOurs(
     OPS_PORT: '0',
     LOG_LEVEL: 'warn',
   });
-  return measureCommitted(admin, group, topic, trades, child, label);
+  // The service joins its group under the prefix, as it names its topics.
+  return measureCommitted(admin, groupName(prefix, group), topic, trades, child, label);
 }
 
 async function runQuix(

@@ -68,6 +68,9 @@ def test_config_defaults_and_topic_names() -> None:
     assert config.pairs == ("BTC/USDT",) and config.timeframe.text == "1m" and config.horizons == (1, 5, 15, 60)
     assert config.topic("retrain-requests") == TOPIC, "topics are <prefix>.<topic> as on the TypeScript side"
     assert _config(TOPIC_PREFIX="").topic("retrain-requests") == "retrain-requests"
+    assert config.consumer_group == "model-trainer"
+    assert config.group_id == f"{config.topic_prefix}.model-trainer", "groups are named under the prefix, as topics"
+    assert _config(TOPIC_PREFIX="", CONSUMER_GROUP="g").group_id == "g"
     assert config.interval is None and config.span_end == "latest" and config.lookback == timedelta(days=3)
     assert config.model_name_for("BTC/USDT") == "price-BTC-USDT-1m"
     assert _config(MODEL_NAME="price-e2e-x").model_name_for("BTC/USDT") == "price-e2e-x"

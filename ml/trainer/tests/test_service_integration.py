@@ -128,6 +128,8 @@ def test_serve_trains_on_retrain_requests_and_commits_after_the_run(
     names: dict[str, str], database_url: str, mlflow_uri: str, kafka_brokers: str, tmp_path: Path
 ) -> None:
     pair, topic = names["pair"], names["topic"]
+    # The service joins CONSUMER_GROUP under the topic prefix, as it names its topics.
+    group_id = f"{names['prefix']}.{names['group']}"
     producer = Producer({"bootstrap.servers": kafka_brokers})
     sent = [
         (b"{not json", pair.encode()),
@@ -201,7 +203,7 @@ def test_serve_trains_on_retrain_requests_and_commits_after_the_run(
 
         _wait(
             "every offset to be committed",
-            lambda: True if (ce := _committed_and_end(kafka_brokers, topic, names["group"]))[0] == ce[1] else None,
+            lambda: True if (ce := _committed_and_end(kafka_brokers, topic, group_id))[0] == ce[1] else None,
             30,
         )
         letters = _read_all(kafka_brokers, f"{topic}.dlq", 2)

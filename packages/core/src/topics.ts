@@ -57,3 +57,12 @@ export const DEAD_LETTER_SCHEMA = DeadLetter;
 export function topicName(prefix: string, topic: string): string {
   return prefix === '' ? topic : `${prefix}.${topic}`;
 }
+
+/**
+ * The consumer group id a group name joins as under a deployment prefix, named as topics are
+ * (`<prefix>.<group>`, the name alone without a prefix): deployments that share a cluster under
+ * different prefixes then never share a group, whose members would otherwise rebalance together.
+ */
+export function groupName(prefix: string, group: string): string {
+  return topicName(prefix, group);
+}

@@ -5,6 +5,7 @@ import {
   createMetricsRegistry,
   deleteIndices,
   deleteTopics,
+  groupName,
   MessageProducer,
   PredictionError,
   topicName,
@@ -295,7 +296,10 @@ describe('model-error-monitor against Kafka and Elasticsearch', { timeout: 240_0
       await admin.connect();
       try {
         const topic = topicName(run.prefix, TOPICS.predictions.name);
-        const committed = await admin.fetchOffsets({ groupId: `${run.prefix}-monitor.predictions`, topics: [topic] });
+        const committed = await admin.fetchOffsets({
+          groupId: groupName(run.prefix, `${run.prefix}-monitor.predictions`),
+          topics: [topic],
+        });
         const ends = await admin.fetchTopicOffsets(topic);
         const end = new Map(ends.map((p) => [p.partition, p.offset]));
         for (const partition of committed[0]?.partitions ?? []) {

@@ -51,4 +51,20 @@ describe('the predictions feed against the stack’s Kafka', { timeout: 120_000 
       await producer.disconnect();
     }
   });
+
+  it('reads in a group of its own under the prefix, deleted when it stops', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ours = async (): Promise<string[]> =>
+        (await admin.listGroups()).groups
+          .map((group) => group.groupId)
+          .filter((id) => id.startsWith(`${prefix}.predictions-api-`));
+      assert.equal((await ours()).length, 1, 'one group, named under the prefix');
+      await feed.stop();
+      assert.deepEqual(await ours(), [], 'the group is gone once the feed stops');
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });

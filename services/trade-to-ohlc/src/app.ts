@@ -21,7 +21,7 @@ import { runIngest, type IngestSummary } from './adapters/ingest.js';
 import { krakenSource } from './adapters/kraken/kraken-source.js';
 import { systemClock, type Clock } from './adapters/replay/replay-pacer.js';
 import { replaySource, type ConfiguredSource } from './adapters/sources.js';
-import { SERVICE, stateTopicName, transactionalId, type Config } from './config.js';
+import { consumerGroupId, SERVICE, stateTopicName, transactionalId, type Config } from './config.js';
 import { createMetrics } from './metrics.js';
 
 export interface App {
@@ -167,7 +167,7 @@ export function buildApp(config: Config, dependencies: AppDependencies = {}): Ap
           },
           tradesTopic,
           candlesTopic: topicName(config.TOPIC_PREFIX, TOPICS.candles.name),
-          groupId: config.CONSUMER_GROUP,
+          groupId: consumerGroupId(config),
           // The instance's identity for the group too: a restart takes the partitions back at once.
           instanceId: txId,
           aggregator: {
@@ -198,7 +198,7 @@ export function buildApp(config: Config, dependencies: AppDependencies = {}): Ap
         log.info(
           {
             topic: tradesTopic,
-            group: config.CONSUMER_GROUP,
+            group: consumerGroupId(config),
             stateTopic,
             transactionalId: txId,
             commitIntervalMs: config.COMMIT_INTERVAL_MS,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readConfig, stateTopicName, transactionalId } from './config.js';
+import { consumerGroupId, readConfig, stateTopicName, transactionalId } from './config.js';
 
 describe('readConfig', () => {
   it('has defaults for everything', () => {
@@ -49,8 +49,10 @@ describe('readConfig', () => {
     assert.throws(() => readConfig({ SOURCE: 'replay-csv' }), /REPLAY_FILE/, 'replay-csv needs a file');
   });
 
-  it('names the exactly-once identities after the prefix and the group, and checks the group names a topic', () => {
+  it('names the group, and the exactly-once identities, after the prefix and the group, and checks the group names a topic', () => {
     const config = readConfig({ TOPIC_PREFIX: 'demo', CONSUMER_GROUP: 'candles-a' });
+    assert.equal(consumerGroupId(config), 'demo.candles-a', 'the group joins under the prefix');
+    assert.equal(consumerGroupId(readConfig({})), 'trade-to-ohlc', 'by its name alone without one');
     assert.equal(stateTopicName(config), 'demo.candles-a-state', 'the state topic belongs to the group');
     assert.equal(transactionalId(config), 'demo.candles-a-0', 'a stable transactional id by default');
     assert.equal(transactionalId({ ...config, TRANSACTIONAL_ID: 'pod-7' }), 'pod-7', 'or the one given');

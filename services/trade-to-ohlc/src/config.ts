@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonConfigShape, env, loadConfig, Pair, Timeframe, topicName } from '@crypto-predict/core';
+import { commonConfigShape, env, groupName, loadConfig, Pair, Timeframe, topicName } from '@crypto-predict/core';
 
 export const SERVICE = 'trade-to-ohlc';
 
@@ -92,6 +92,11 @@ export type Config = z.output<typeof ConfigSchema>;
 
 export function readConfig(environment: Record<string, string | undefined> = process.env): Config {
   return loadConfig(ConfigSchema, environment);
+}
+
+/** The consumer group id the aggregate role joins as: `<prefix>.<CONSUMER_GROUP>`, as its state topic is named. */
+export function consumerGroupId(config: Pick<Config, 'TOPIC_PREFIX' | 'CONSUMER_GROUP'>): string {
+  return groupName(config.TOPIC_PREFIX, config.CONSUMER_GROUP);
 }
 
 /** The aggregator's state topic: compacted on the trades partition, one record per commit. */

@@ -96,6 +96,12 @@ class ServeConfig:
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}.{name}" if self.topic_prefix else name
 
+    @property
+    def group_id(self) -> str:
+        """The consumer group id joined: CONSUMER_GROUP under the topic prefix, as topics are named
+        (as the TypeScript services do), so deployments sharing a cluster never share a group."""
+        return self.topic(self.consumer_group)
+
 
 _DURATION = re.compile(r"^([0-9]+)(ms|s|m|h|d)$")
 _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -138,7 +138,7 @@ class TrainerService:
         self.kafka: Kafka = kafka or KafkaIO(
             brokers=config.kafka_brokers,
             topic=self.topic,
-            group=config.consumer_group,
+            group=config.group_id,
             on_assign=self._assigned,
             on_revoke=self._revoked,
             on_error=lambda text: self.log.warn("kafka client error", error=text),
@@ -186,7 +186,7 @@ class TrainerService:
             self.log.info(
                 "model-trainer started",
                 topic=self.topic,
-                group=self.config.consumer_group,
+                group=self.config.group_id,
                 pairs=list(self.config.pairs),
                 timeframe=self.config.timeframe.text,
                 horizons=list(self.config.horizons),

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createLogger } from '../log.js';
 import { Trade } from '../schemas/index.js';
-import { parseMessage } from './consumer.js';
+import { TOPICS } from '../topics.js';
+import type { Kafka } from './client.js';
+import { parseMessage, startConsumer } from './consumer.js';
+import type { MessageProducer } from './producer.js';
 
 describe('parseMessage', () => {
   const good = {
@@ -38,5 +42,51 @@ describe('parseMessage', () => {
 
   it('refuses a message with no value', () => {
     assert.deepEqual(parseMessage(Trade, null), { ok: false, reason: 'message has no value' });
+  });
+});
+
+describe('startConsumer', () => {
+  /** The consumer settings startConsumer asks the client for, from a client that records them. */
+  async function joined(prefix: string, groupId: string): Promise<{ groupId: string; topics: string[] }> {
+    let settings: { kafkaJS?: { groupId?: string } } = {};
+    let topics: string[] = [];
+    const consumer = {
+      connect: () => Promise.resolve(),
+      subscribe: (subscription: { topics: string[] }) => {
+        topics = subscription.topics;
+        return Promise.resolve();
+      },
+      run: () => Promise.resolve(),
+      disconnect: () => Promise.resolve(),
+    };
+    const kafka = {
+      consumer: (config: typeof settings) => {
+        settings = config;
+        return consumer;
+      },
+    } as unknown as Kafka;
+    const running = await startConsumer({
+      kafka,
+      topic: TOPICS.trades,
+      prefix,
+      groupId,
+      service: 'test',
+      producer: {} as MessageProducer,
+      log: createLogger('test', 'silent'),
+      handle: () => Promise.resolve(),
+    });
+    await running.stop();
+    return { groupId: settings.kafkaJS?.groupId ?? '(none)', topics };
+  }
+
+  it('joins its group under the deployment prefix, as it names the topic', async () => {
+    assert.deepEqual(await joined('staging', 'price-predictor'), {
+      groupId: 'staging.price-predictor',
+      topics: ['staging.trades'],
+    });
+  });
+
+  it('joins the group by its name alone without a prefix', async () => {
+    assert.deepEqual(await joined('', 'price-predictor'), { groupId: 'price-predictor', topics: ['trades'] });
   });
 });

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DeadLetter } from '../schemas/dead-letter.js';
-import { topicName, type TopicSpec } from '../topics.js';
+import { groupName, topicName, type TopicSpec } from '../topics.js';
 import type { Consumer, Kafka } from './client.js';
 import type { MessageProducer } from './producer.js';
 
@@ -20,6 +20,7 @@ export interface ConsumerOptions<S extends z.ZodType> {
   kafka: Kafka;
   topic: TopicSpec<S>;
   prefix: string;
+  /** The group's name: it joins as `<prefix>.<groupId>` under a prefix (groupName), as topics are named. */
   groupId: string;
   service: string;
   /** Used for dead letters. */
@@ -49,10 +50,11 @@ const MAX_RETRY_DELAY_MS = 10_000;
  */
 export async function startConsumer<S extends z.ZodType>(options: ConsumerOptions<S>): Promise<RunningConsumer> {
   const topic = topicName(options.prefix, options.topic.name);
+  const groupId = groupName(options.prefix, options.groupId);
   const consumer: Consumer = options.kafka.consumer({
     'js.consumer.max.batch.size': options.maxBatchSize ?? 1000,
     kafkaJS: {
-      groupId: options.groupId,
+      groupId,
       fromBeginning: options.fromBeginning ?? true,
       autoCommit: true,
       autoCommitInterval: 1000,

@@ -4,6 +4,7 @@ import {
   deadLetterTopic,
   describeError,
   ensureTopics,
+  groupName,
   MessageProducer,
   startConsumer,
   topicName,
@@ -94,8 +95,9 @@ export class KafkaFeed {
     this.groupBase = `${options.groupPrefix}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   }
 
+  /** The ids the feeds' groups join as (with the deployment prefix), deleted on stop. */
   get groupIds(): string[] {
-    return FEEDS.map((feed) => `${this.groupBase}.${feed.topic.name}`);
+    return FEEDS.map((feed) => groupName(this.options.prefix, `${this.groupBase}.${feed.topic.name}`));
   }
 
   isRunning(): boolean {

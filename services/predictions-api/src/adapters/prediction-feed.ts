@@ -4,14 +4,15 @@ import {
   deadLetterTopic,
   describeError,
   ensureTopics,
+  groupName,
   MessageProducer,
   startConsumer,
+  topicName,
   TOPICS,
   type Kafka,
   type Logger,
   type Prediction,
   type RunningConsumer,
-  topicName,
 } from '@crypto-predict/core';
 
 /** Live predictions as they are published. */
@@ -28,6 +29,7 @@ export interface PredictionFeed {
 export class KafkaPredictionFeed implements PredictionFeed {
   private consumer: RunningConsumer | null = null;
   private producer: MessageProducer | null = null;
+  /** The group's name: it joins as groupName(prefix, this), this instance's alone. */
   private readonly groupId = `predictions-api-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 
   constructor(
@@ -76,7 +78,7 @@ export class KafkaPredictionFeed implements PredictionFeed {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      await admin.deleteGroups([this.groupId]);
+      await admin.deleteGroups([groupName(this.prefix, this.groupId)]);
     } catch (error) {
       this.log.debug({ err: describeError(error), group: this.groupId }, 'could not delete the feed consumer group');
     } finally {

@@ -20,7 +20,7 @@ import {
 } from '@crypto-predict/core';
 import { seededRandom } from '@crypto-predict/core/testing';
 import { readExpandedCandles } from '../adapters/replay/expanded-candles.js';
-import { stateTopicName } from '../config.js';
+import { consumerGroupId, stateTopicName } from '../config.js';
 import { CandleAggregator, DEFAULT_AGGREGATOR_OPTIONS } from '../domain/candle-aggregator.js';
 
 /**
@@ -276,7 +276,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const admin = kafka.admin();
   const committed = async (): Promise<number> => {
-    const offsets = await admin.fetchOffsets({ groupId: group, topics: [tradesTopic] });
+    const offsets = await admin.fetchOffsets({
+      groupId: consumerGroupId({ TOPIC_PREFIX: prefix, CONSUMER_GROUP: group }),
+      topics: [tradesTopic],
+    });
     return (offsets[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
   };
   const exited = (child: ChildProcess): Promise<void> =>
