@@ -49,21 +49,23 @@ const log = (message: string): void => void process.stderr.write(`[api] ${messag
 
 /**
  * CPU seconds used so far by these processes (Linux /proc; clock ticks of 1/100 s): user + system,
- * or user only. User time is the server's own code (JavaScript, V8, Node, libuv, or axum's Rust)
+ * and user only. User time is the server's own code (JavaScript, V8, Node, libuv, or axum's Rust)
  * without the kernel's sockets, and moves much less with the machine's load than the total does.
  */
-function cpuSeconds(pids: number[], which: 'all' | 'user' = 'all'): number {
-  let ticks = 0;
+function cpuSeconds(pids: number[]): { total: number; user: number } {
+  let user = 0;
+  let system = 0;
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + (which === 'all' ? Number(fields[12]) : 0);
+      user += Number(fields[11]);
+      system += Number(fields[12]);
     } catch {
       // gone
     }
   }
-  return ticks / 100;
+  return { total: (user + system) / 100, user: user / 100 };
 }
 
 /** A process and its children (the cluster primary and its workers). */
@@ -166,7 +168,7 @@ function load(
   server: number[],
   redis: number | null,
 ): LoadResult {
-  const before = [cpuSeconds(server), cpuSeconds(server, 'user'), redis === null ? 0 : cpuSeconds([redis])];
+  const before = { server: cpuSeconds(server), redis: redis === null ? 0 : cpuSeconds([redis]).total };
   const result = spawnSync(
     join(AXUM_DIR, 'target/release/loadgen'),
     [url, String(CONNECTIONS), String(warmUpS), String(measureS), '1', ...headers],
@@ -175,9 +177,10 @@ function load(
   if (result.status !== 0) throw new Error(`loadgen failed (${String(result.status)}): ${result.stderr}`);
   const answer = JSON.parse(result.stdout.trim()) as LoadResult;
   const perRequest = (seconds: number): number => round((seconds * 1e6) / Math.max(1, answer.all_requests), 2);
-  answer.server_cpu_us = perRequest(cpuSeconds(server) - (before[0] ?? 0));
-  answer.server_user_cpu_us = perRequest(cpuSeconds(server, 'user') - (before[1] ?? 0));
-  if (redis !== null) answer.redis_cpu_us = perRequest(cpuSeconds([redis]) - (before[2] ?? 0));
+  const after = cpuSeconds(server);
+  answer.server_cpu_us = perRequest(after.total - before.server.total);
+  answer.server_user_cpu_us = perRequest(after.user - before.server.user);
+  if (redis !== null) answer.redis_cpu_us = perRequest(cpuSeconds([redis]).total - before.redis);
   return answer;
 }
 

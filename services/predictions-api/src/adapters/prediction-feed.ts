@@ -75,12 +75,13 @@ export class KafkaPredictionFeed implements PredictionFeed {
       .catch((error: unknown) => this.log.warn({ err: describeError(error) }, 'feed consumer stop failed'));
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = null;
+    const group = groupName(this.prefix, this.groupId);
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      await admin.deleteGroups([groupName(this.prefix, this.groupId)]);
+      await admin.deleteGroups([group]);
     } catch (error) {
-      this.log.debug({ err: describeError(error), group: this.groupId }, 'could not delete the feed consumer group');
+      this.log.debug({ err: describeError(error), group }, 'could not delete the feed consumer group');
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
