@@ -4,7 +4,8 @@
 // - `http`: a bare node:http server, the floor of Node's HTTP stack.
 // - `net`: a bare node:net server writing one whole answer (head and body, one Buffer made once)
 //   for each read, without looking at what it read. Not a server (it would answer a request split
-//   across reads twice), but the floor of what the fast lane does: Node's socket reads and writes.
+//   across reads twice), but the floor of what the fast lane does: Node's socket reads and writes,
+//   read as the lane reads them (into one buffer, readingInto in the lane).
 //
 // With a worker count above 1, that many node:cluster workers share the port (the primary accepts
 // and hands connections round-robin), as the API's WORKERS does: the floor of a cluster.
@@ -14,6 +15,7 @@ import cluster from 'node:cluster';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { readingInto } from '../../services/predictions-api/src/adapters/http/fast-lane.js';
 
 const [port, file, mode = 'http', workers = '1'] = process.argv.slice(2);
 if (port === undefined || file === undefined || (mode !== 'http' && mode !== 'net') || !/^[1-9]$/.test(workers))
@@ -45,8 +47,15 @@ function serve(listenPort: number, bodyFile: string, kind: 'http' | 'net'): void
         .join('') +
       `date: ${new Date().toUTCString()}\r\nconnection: keep-alive\r\nkeep-alive: timeout=5\r\n\r\n`;
     const answer = Buffer.concat([Buffer.from(head, 'latin1'), body]);
-    createNetServer({ noDelay: true }, (socket) => {
-      socket.on('data', () => socket.write(answer));
+    const readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
+    createNetServer({ noDelay: true, pauseOnConnect: true }, (accepted) => {
+      const socket = readingInto(accepted, {
+        buffer: readBuffer,
+        callback: () => {
+          socket.write(answer);
+          return true;
+        },
+      });
       socket.on('error', () => socket.destroy());
     }).listen(listenPort, '127.0.0.1');
   }

@@ -166,6 +166,18 @@ describe('the fast lane', () => {
     assert.deepEqual(bodies(text), ['fast /slow?ms=80', 'fast /quick', 'fast /slow?ms=10']);
   });
 
+  it('keeps the requests behind an awaited answer intact while other connections read', async () => {
+    // Every connection reads into one buffer: what a connection holds past a read must be its own copy.
+    const held = exchange(h.port, [get('/slow?ms=80') + get('/held?x=1')], 2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const others = await Promise.all([1, 2, 3].map((i) => exchange(h.port, [get(`/other-${i}?y=${i}`)], 1)));
+    assert.deepEqual(bodies((await held).text), ['fast /slow?ms=80', 'fast /held?x=1']);
+    assert.deepEqual(
+      others.map(({ text }) => bodies(text)),
+      [1, 2, 3].map((i) => [`fast /other-${i}?y=${i}`]),
+    );
+  });
+
   it('hands the connection to node:http at the first request it does not read, with the bytes after it', async () => {
     const pipelined = get('/one') + 'HEAD /two HTTP/1.1\r\nHost: t\r\n\r\n' + get('/three');
     const { text } = await exchange(h.port, [pipelined, get('/four')], 4);
@@ -177,6 +189,28 @@ describe('the fast lane', () => {
     assert.match(answers[3] ?? '', /node GET \/four$/);
     assert.equal(await count(h.counters.handoffs), 1);
     assert.deepEqual(h.routes.seen, ['GET /one'], 'the lane answered only the request before the handoff');
+  });
+
+  it("hands an upgrade to node:http, whose listener then reads the connection's bytes", async () => {
+    h.fallback.on('upgrade', (_request: unknown, socket: Socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+      socket.on('data', (chunk: Buffer) => socket.write(`echo ${chunk.toString('latin1')}`));
+      socket.on('end', () => socket.destroy());
+    });
+    const socket = connect(h.port, '127.0.0.1');
+    socket.setEncoding('latin1');
+    let text = '';
+    const echoed = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.endsWith('\r\n\r\n')) socket.write('ping');
+        if (text.endsWith('echo ping')) resolve();
+      }),
+    );
+    socket.write(get('/up', 'Connection: Upgrade\r\nUpgrade: echo\r\n'));
+    await Promise.race([echoed, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    socket.destroy();
+    assert.match(text, /^HTTP\/1\.1 101 [^]*\r\n\r\necho ping$/);
   });
 
   it('hands off a head split across reads, which node:http then reads whole', async () => {
@@ -256,5 +290,25 @@ describe('the fast lane', () => {
     const { text, closed } = await busy;
     assert.deepEqual(bodies(text), ['fast /slow?ms=150'], 'the busy connection gets its answer');
     assert.equal(closed, true, 'and is closed after it');
+  });
+
+  it("counts the lane's connections and those it handed off as the server's, until they close", async () => {
+    const client = (request: string): Promise<Socket> =>
+      new Promise((resolve) => {
+        const socket = connect(h.port, '127.0.0.1', () => socket.write(request));
+        socket.once('data', () => resolve(socket));
+      });
+    const kept = await client(get('/kept'));
+    const handedOff = await client('HEAD /h HTTP/1.1\r\nHost: t\r\n\r\n');
+    assert.equal(await count(h.counters.handoffs), 1);
+    assert.equal(await new Promise((resolve) => h.lane.server.getConnections((_error, n) => resolve(n))), 2);
+    let closed = false;
+    h.lane.server.close(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(closed, false, 'close waits for open connections');
+    kept.destroy();
+    handedOff.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(closed, true, 'and completes once they closed');
   });
 });

@@ -1,5 +1,5 @@
 import { STATUS_CODES, type Server as HttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, Socket, type OnReadOpts, type Server, type SocketConstructorOpts } from 'node:net';
 import type { Counter } from 'prom-client';
 import { readRequestHead, type ReadHead } from './request-head.js';
 import type { Answer, ApiRoutes, BodyAnswer } from './routes.js';
@@ -39,6 +39,41 @@ class DateHeader {
   };
 }
 
+/** The parts of a node:net Socket that readingInto moves, which Node does not declare. */
+interface AcceptedSocket {
+  _handle: object | null;
+}
+
+/**
+ * A connection node:net accepted (paused: `pauseOnConnect`), as a socket that reads into `onread`'s
+ * buffer and calls its callback with each read's length, instead of allocating a Buffer per read
+ * and pushing it through the Readable stream to a 'data' listener. Node offers this (`onread`) only
+ * to sockets it does not accept itself, so the accepted socket's handle moves to a new Socket made
+ * with it. The accepted one stays behind without its handle, as its server's count of the
+ * connection, and is destroyed when the new one closes: server.close() still waits for the
+ * connection, as for any other. The bare node:net floor of the api benchmark spends about 1 µs of
+ * user CPU per answer this way against 1.8 µs through 'data'.
+ */
+export function readingInto(accepted: Socket, onread: OnReadOpts): Socket {
+  const shell = accepted as unknown as AcceptedSocket;
+  const handle = shell._handle;
+  if (typeof handle !== 'object' || handle === null)
+    throw new Error(
+      'the fast lane needs the handle of an accepted node:net socket (socket._handle), which this Node lacks',
+    );
+  shell._handle = null;
+  const options: SocketConstructorOpts & { handle: object | null; onread: OnReadOpts } = {
+    handle,
+    onread,
+    allowHalfOpen: accepted.allowHalfOpen,
+    readable: true,
+    writable: true,
+  };
+  const socket = new Socket(options);
+  socket.once('close', () => accepted.destroy());
+  return socket;
+}
+
 /**
  * The API's hot path without node:http's per-request machinery (IncomingMessage and
  * ServerResponse objects, header normalisation, the generic writer): a plain net server that reads
@@ -74,6 +109,8 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
   // The bytes of a Buffer body as a latin1 string, made once per body (the cache's bodies are
   // reused until the prediction changes), so an answer is one string written with one write.
   const latin1 = new WeakMap<Buffer, string>();
+  // Every connection reads into this one buffer (see readingInto): nothing is allocated per read.
+  const readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
 
   class Connection {
     private pending: Buffer | null = null;
@@ -91,9 +128,12 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
     /** Handed to node:http, or closed: this lane no longer reads or writes the connection. */
     private done = false;
 
-    constructor(private readonly socket: Socket) {
+    private readonly socket: Socket;
+
+    constructor(accepted: Socket) {
+      const socket = readingInto(accepted, { buffer: readBuffer, callback: this.onRead });
+      this.socket = socket;
       socket.setNoDelay(true);
-      socket.on('data', this.onData);
       socket.on('end', this.onEnd);
       socket.on('error', this.onError);
       socket.on('close', this.onClose);
@@ -112,10 +152,21 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
       if (!this.waiting && this.lastActive < time) this.socket.destroy();
     }
 
-    private readonly onData = (chunk: Buffer): void => {
+    /**
+     * `length` new bytes at the front of the lane's read buffer. They are answered from there when
+     * they are whole requests; what is kept past this call (a partial head, requests behind an
+     * awaited answer) is copied out, as the next read overwrites the buffer.
+     */
+    private readonly onRead = (length: number): boolean => {
+      const read = readBuffer.subarray(0, length);
+      // Handed off, the connection is read by node:http's parser, unless it let go of it (an upgrade,
+      // CONNECT): then what arrives goes to the socket's 'data', as on any socket.
+      if (this.done) return this.socket.push(Buffer.from(read));
       this.lastActive = sweptAt;
-      this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+      this.pending = this.pending === null ? read : Buffer.concat([this.pending, read]);
       if (!this.waiting) this.serve();
+      if (this.pending !== null && this.pending.buffer === readBuffer.buffer) this.pending = Buffer.from(this.pending);
+      return true;
     };
 
     /** Answers every complete request at the front of what was read, in order. */
@@ -152,7 +203,7 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
       const last = this.repeated;
       if (last !== null && bytes.length === last.bytes.length && bytes.equals(last.bytes)) return last.read;
       const read = readRequestHead(bytes);
-      if (read !== null && read.length === bytes.length) this.repeated = { bytes, read };
+      if (read !== null && read.length === bytes.length) this.repeated = { bytes: Buffer.from(bytes), read };
       return read;
     }
 
@@ -207,7 +258,7 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
       options.counters.handoffs.inc();
       this.leave();
       this.socket.pause();
-      if (this.pending !== null) this.socket.unshift(this.pending);
+      if (this.pending !== null) this.socket.unshift(Buffer.from(this.pending));
       this.pending = null;
       fallback.emit('connection', this.socket);
       this.socket.resume();
@@ -216,7 +267,6 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
     private leave(): void {
       this.done = true;
       connections.delete(this);
-      this.socket.off('data', this.onData);
       this.socket.off('end', this.onEnd);
       this.socket.off('error', this.onError);
       this.socket.off('close', this.onClose);
@@ -242,7 +292,7 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
     };
   }
 
-  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) => {
     if (closing) {
       socket.destroy();
       return;
