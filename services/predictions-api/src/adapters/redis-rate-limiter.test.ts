@@ -60,6 +60,50 @@ describe('TokenLeases', () => {
     assert.equal(subject.take(1), undefined, 'and not longer');
   });
 
+  it('renews a lease half its time after its call was sent, topped back up to a lease, moving its expiry', () => {
+    const { subject, advance } = leases(1000, 1000, { ms: 100 });
+    const call = subject.beforeCall(1);
+    subject.afterCall(1, call.sentAt, { leased: 100, left: 800 });
+    for (let i = 0; i < 20; i += 1) subject.take(1);
+    advance(49);
+    subject.take(1);
+    assert.equal(subject.topUpDue(1), false, '79 unused, 49 ms after the send: nothing due yet');
+    advance(1);
+    subject.take(1);
+    assert.equal(subject.topUpDue(1), true, 'half the lease time gone');
+    const renewal = subject.beforeCall(1);
+    assert.deepEqual([renewal.want, renewal.back], [22, 0], 'tops the 78 unused back up to 100');
+    assert.equal(subject.topUpDue(1), false, 'its renewal is in flight');
+    subject.afterCall(1, renewal.sentAt, { leased: 22, left: 778 });
+    assert.equal(subject.unused(1), 100);
+    advance(99);
+    assert.ok(subject.take(1)?.allowed === true, 'all of it handed out until 100 ms after the renewal was sent');
+    advance(1);
+    assert.equal(subject.take(1), undefined, 'and not longer');
+  });
+
+  it('keeps a key using less than half a lease per `ms` leased without a gap, holding at most 1.5 leases', () => {
+    const { subject, advance } = leases(1000, 1_000_000, { ms: 100 });
+    const first = subject.beforeCall(1);
+    subject.afterCall(1, first.sentAt, { leased: first.want, left: 500_000 });
+    let gaps = 0;
+    let most = 0;
+    // 3 tokens every 10 ms for 2 s: 30 per lease time, with the lease's calls answered at once.
+    for (let tick = 0; tick < 200; tick += 1) {
+      for (let i = 0; i < 3; i += 1) {
+        if (subject.take(1) === undefined) gaps += 1;
+        if (subject.topUpDue(1)) {
+          const call = subject.beforeCall(1);
+          subject.afterCall(1, call.sentAt, { leased: call.want, left: 500_000 });
+        }
+        most = Math.max(most, subject.unused(1));
+      }
+      advance(10);
+    }
+    assert.equal(gaps, 0, 'no take found the lease expired or empty');
+    assert.ok(most <= 150, `held at most 150 tokens (${most})`);
+  });
+
   it('hands out the leased tokens synchronously, counting RateLimit-Remaining down to the bucket as last seen', () => {
     const { subject } = leases(1000, 100);
     assert.equal(subject.take(1), undefined, 'no lease before a call');

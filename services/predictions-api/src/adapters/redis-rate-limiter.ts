@@ -57,12 +57,19 @@ interface KeyLease {
  * A call to Redis for a key with no other call in flight and at most `size` / 2 leased tokens unused
  * asks for a lease in the same atomic step as its takes: min(`size`, floor(tokens left after the
  * takes / (2 × instances))), where `size` = min(max, floor(rate × ms)). The key's next requests on
- * this instance take from the lease, synchronously. When a take leaves half a lease or less, the
- * lease is topped up by a call in the background (`topUpDue`), so that a steadily busy key never
- * waits for Redis. Leased tokens are handed out until `ms` have passed since the send of the last
- * call that leased; the unused tokens of an expired lease are given back to the bucket (up to its
- * burst) by the key's next call. An instance so holds at most `size` + floor(`size` / 2) tokens of a
- * key at a time (`held` below).
+ * this instance take from the lease, synchronously. Leased tokens are handed out until `ms` have
+ * passed since the send of the last call that leased; the unused tokens of an expired lease are
+ * given back to the bucket (up to its burst) by the key's next call. So that a steadily busy key
+ * never waits for Redis, a take calls in the background (`topUpDue`) when its lease runs low on
+ * either:
+ * - tokens: it left half a lease or less, and the call leases `size` more;
+ * - time: half of `ms` has passed since the lease's call was sent, and the call leases what tops
+ *   the lease back up to `size` (the tokens used since), moving the expiry of all of it. Without
+ *   this, a key using less than half a lease per `ms` reached its expiry with tokens unused, and
+ *   its requests then waited for a round trip to Redis every `ms` or two (one instance taking
+ *   55,000 tokens a second for 3 s from the local Redis: 524 takes waited before, 55 after, all
+ *   of them before the first lease).
+ * An instance so holds at most `size` + floor(`size` / 2) tokens of a key at a time (`held` below).
  *
  * What it guarantees, with N instances on a bucket of `burst` tokens refilled at `rate`:
  * - Every allowed request spent one token that the Redis script took from the bucket. From a full
@@ -98,26 +105,28 @@ export class TokenLeases {
   }
 
   /** A decision from the key's lease, or undefined when it has no unused, unexpired token. */
-  take(keyId: number): RateDecision | undefined {
+  take(keyId: number, now = this.options.now()): RateDecision | undefined {
     const lease = this.leases.get(keyId);
-    if (lease === undefined || lease.unused === 0 || this.options.now() >= lease.expiresAt) return undefined;
+    if (lease === undefined || lease.unused === 0 || now >= lease.expiresAt) return undefined;
     const tokens = lease.left + lease.unused;
     lease.unused -= 1;
     return takeOne(tokens, this.perSecond, this.burst).decision;
   }
 
   /**
-   * Whether the key's lease, still valid, is down to half or less with no call in flight: a call
-   * now (with no take of its own) tops it up before it runs out.
+   * Whether the key's lease, still valid, runs low (half a lease or less unused, or half its time
+   * gone) with no call in flight: a call now (with no take of its own) tops it up before it runs out.
    */
-  topUpDue(keyId: number): boolean {
+  topUpDue(keyId: number, now = this.options.now()): boolean {
     const lease = this.leases.get(keyId);
-    return lease !== undefined && this.wantsLease(lease) && this.size > 0;
+    return lease !== undefined && this.wanted(lease, now) > 0;
   }
 
-  /** No call of the key in flight, and half a lease or less unused: the next call asks for a lease. */
-  private wantsLease(lease: KeyLease): boolean {
-    return lease.inFlight === 0 && lease.unused <= this.lowWater;
+  /** The tokens the key's next call asks to lease: none while another call of the key is in flight. */
+  private wanted(lease: KeyLease, now: number): number {
+    if (lease.inFlight > 0) return 0;
+    if (lease.unused <= this.lowWater) return this.size;
+    return now >= lease.expiresAt - this.options.ms / 2 ? Math.max(0, this.size - lease.unused) : 0;
   }
 
   /** Before a call to Redis for the key: what to give back and what lease to ask for. */
@@ -134,7 +143,7 @@ export class TokenLeases {
       back = lease.unused;
       lease.unused = 0;
     }
-    const want = this.wantsLease(lease) ? this.size : 0;
+    const want = this.wanted(lease, sentAt);
     lease.inFlight += 1;
     return { want, share: this.share, back, sentAt };
   }
@@ -191,6 +200,8 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly buckets: RedisTokenBuckets;
   private readonly fallback: MemoryRateLimiter;
   private readonly leases: TokenLeases;
+  /** The leases' clock, read once per take. */
+  private readonly leaseClock: () => number;
   private readonly bucketKeys = new Map<number, string>();
   /** Requests waiting for this turn's call to Redis, by key id. */
   private waiting = new Map<number, ((decision: RateDecision) => void)[]>();
@@ -220,15 +231,18 @@ export class RedisRateLimiter implements RateLimiter {
     this.client.on('ready', () => this.markUp());
     this.buckets = new RedisTokenBuckets(this.client, options.perSecond, options.burst);
     this.fallback = new MemoryRateLimiter(options.perSecond, options.burst, options.clock);
-    this.leases = new TokenLeases(options.perSecond, options.burst, { ...DEFAULT_LEASE, ...options.lease });
+    const lease = { ...DEFAULT_LEASE, ...options.lease };
+    this.leases = new TokenLeases(options.perSecond, options.burst, lease);
+    this.leaseClock = lease.now;
     options.metrics.up.set(1);
   }
 
   take(keyId: number): RateDecision | Promise<RateDecision> {
     // Leased tokens were taken from the shared bucket already: they are spent even if Redis is down.
-    const leased = this.leases.take(keyId);
+    const now = this.leaseClock();
+    const leased = this.leases.take(keyId, now);
     if (leased !== undefined) {
-      if (this.leases.topUpDue(keyId) && this.client.status === 'ready') this.waitingFor(keyId);
+      if (this.leases.topUpDue(keyId, now) && this.client.status === 'ready') this.waitingFor(keyId);
       return leased;
     }
     if (this.client.status !== 'ready') return this.degraded(keyId, 'unavailable', this.lastError);
