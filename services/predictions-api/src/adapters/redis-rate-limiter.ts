@@ -54,9 +54,9 @@ interface KeyLease {
  * Tokens an instance took from a shared bucket ahead of its requests, per key, so that most takes
  * of a busy key are decided at once, without a round trip to Redis.
  *
- * A call to Redis for a key with no other call in flight and at most `size` / 2 leased tokens unused
- * asks for a lease in the same atomic step as its takes: min(`size`, floor(tokens left after the
- * takes / (2 × instances))), where `size` = min(max, floor(rate × ms)). The key's next requests on
+ * A call to Redis for a key with no other call in flight may ask for a lease (how many: below), which
+ * the script takes in the same atomic step as the call's takes, bounded by floor(tokens left after
+ * the takes / (2 × instances)); `size` = min(max, floor(rate × ms)). The key's next requests on
  * this instance take from the lease, synchronously. Leased tokens are handed out until `ms` have
  * passed since the send of the last call that leased; the unused tokens of an expired lease are
  * given back to the bucket (up to its burst) by the key's next call. So that a steadily busy key
@@ -154,8 +154,9 @@ export class TokenLeases {
     if (lease === undefined) return;
     lease.inFlight -= 1;
     if (answer !== null && answer.leased > 0) {
-      // Measured from the send: the tokens were taken after it. A top-up carries the few tokens still
-      // unused along with it (they are spent first, so none is held much longer than `ms`).
+      // Measured from the send: the tokens were taken after it. A top-up or a renewal carries the
+      // tokens still unused along with it: spent while the key stays busy, given back by the key's
+      // next call once the lease has expired.
       lease.unused += answer.leased;
       lease.left = answer.left;
       lease.expiresAt = sentAt + this.options.ms;

@@ -155,8 +155,9 @@ export function createFastLane(routes: ApiRoutes, fallback: HttpServer, options:
 
     /**
      * `length` new bytes at the front of the lane's read buffer. They are answered from there when
-     * they are whole requests; what is kept past this call (a partial head, requests behind an
-     * awaited answer) is copied out, as the next read overwrites the buffer.
+     * they are whole requests; what is kept past this call (requests behind an awaited answer, the
+     * head a repeated request is compared with, bytes handed to node:http) is copied out, as the
+     * next read overwrites the buffer.
      */
     private readonly onRead = (length: number): boolean => {
       const read = readBuffer.subarray(0, length);
