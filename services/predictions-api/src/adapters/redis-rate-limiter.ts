@@ -104,8 +104,13 @@ export class TokenLeases {
     this.share = 2 * Math.max(1, options.instances);
   }
 
+  /** The leases' clock (ms): read once per take, for both take and topUpDue. */
+  now(): number {
+    return this.options.now();
+  }
+
   /** A decision from the key's lease, or undefined when it has no unused, unexpired token. */
-  take(keyId: number, now = this.options.now()): RateDecision | undefined {
+  take(keyId: number, now = this.now()): RateDecision | undefined {
     const lease = this.leases.get(keyId);
     if (lease === undefined || lease.unused === 0 || now >= lease.expiresAt) return undefined;
     const tokens = lease.left + lease.unused;
@@ -117,7 +122,7 @@ export class TokenLeases {
    * Whether the key's lease, still valid, runs low (half a lease or less unused, or half its time
    * gone) with no call in flight: a call now (with no take of its own) tops it up before it runs out.
    */
-  topUpDue(keyId: number, now = this.options.now()): boolean {
+  topUpDue(keyId: number, now = this.now()): boolean {
     const lease = this.leases.get(keyId);
     return lease !== undefined && this.wanted(lease, now) > 0;
   }
@@ -201,8 +206,6 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly buckets: RedisTokenBuckets;
   private readonly fallback: MemoryRateLimiter;
   private readonly leases: TokenLeases;
-  /** The leases' clock, read once per take. */
-  private readonly leaseClock: () => number;
   private readonly bucketKeys = new Map<number, string>();
   /** Requests waiting for this turn's call to Redis, by key id. */
   private waiting = new Map<number, ((decision: RateDecision) => void)[]>();
@@ -232,15 +235,13 @@ export class RedisRateLimiter implements RateLimiter {
     this.client.on('ready', () => this.markUp());
     this.buckets = new RedisTokenBuckets(this.client, options.perSecond, options.burst);
     this.fallback = new MemoryRateLimiter(options.perSecond, options.burst, options.clock);
-    const lease = { ...DEFAULT_LEASE, ...options.lease };
-    this.leases = new TokenLeases(options.perSecond, options.burst, lease);
-    this.leaseClock = lease.now;
+    this.leases = new TokenLeases(options.perSecond, options.burst, { ...DEFAULT_LEASE, ...options.lease });
     options.metrics.up.set(1);
   }
 
   take(keyId: number): RateDecision | Promise<RateDecision> {
     // Leased tokens were taken from the shared bucket already: they are spent even if Redis is down.
-    const now = this.leaseClock();
+    const now = this.leases.now();
     const leased = this.leases.take(keyId, now);
     if (leased !== undefined) {
       if (this.leases.topUpDue(keyId, now) && this.client.status === 'ready') this.waitingFor(keyId);
